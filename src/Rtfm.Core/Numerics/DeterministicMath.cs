@@ -28,6 +28,31 @@ public static class DeterministicMath
         return 2 * sum + exp * Ln2;
     }
 
+    /// <summary>e^x for |x| &lt;= 700.</summary>
+    public static double Exp(double x)
+    {
+        if (!(Math.Abs(x) <= 700)) throw new ArgumentOutOfRangeException(nameof(x), $"Exp needs |x| <= 700, got {x}");
+        double n = Math.Floor(x / Ln2 + 0.5);
+        double r = x - n * Ln2; // |r| <= ln2/2 (+ rounding)
+        double term = 1, sum = 1;
+        for (int k = 1; k <= 20; k++)
+        {
+            term *= r / k;
+            sum += term;
+        }
+        // 2^n by exponent bits (n within the normal range for |x| <= 700).
+        return sum * BitConverter.Int64BitsToDouble((long)(n + 1023) << 52);
+    }
+
+    /// <summary>cos(x) and sin(x) for finite x of moderate size (|x| &lt;= 1e6).</summary>
+    public static (double Cos, double Sin) CosSin(double x)
+    {
+        if (!(Math.Abs(x) <= 1e6)) throw new ArgumentOutOfRangeException(nameof(x), $"CosSin needs |x| <= 1e6, got {x}");
+        double turns = x / (2 * Math.PI);
+        turns -= Math.Floor(turns);
+        return CosSinTurns(turns);
+    }
+
     /// <summary>cos(2 pi u) and sin(2 pi u) for u in [0, 1).</summary>
     public static (double Cos, double Sin) CosSinTurns(double u)
     {

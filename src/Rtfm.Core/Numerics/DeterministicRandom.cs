@@ -9,8 +9,12 @@ public sealed class DeterministicRandom
     private double _spareGaussian;
     private bool _hasSpare;
 
-    public DeterministicRandom(ulong seed)
+    public DeterministicRandom(ulong seed) => Reset(seed);
+
+    /// <summary>Restarts the stream as if newly constructed with <paramref name="seed"/> (no allocation).</summary>
+    public void Reset(ulong seed)
     {
+        _hasSpare = false;
         ulong x = seed;
         _s0 = SplitMix64(ref x);
         _s1 = SplitMix64(ref x);

@@ -1,0 +1,34 @@
+// rtfm bench engine: per-op and per-frame times of the CPU engine, FLOPs per frame from the
+// config, achieved GFLOP/s, and the f32 GEMM rate measured in the same run; writes
+// docs/benchmarks.md. A benchmark, not a test: it asserts nothing and prints ratios.
+using System.CommandLine;
+using Rtfm.Cli.Benchmarks;
+
+namespace Rtfm.Cli.Commands;
+
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var threads = CommonOptions.Threads();
+        var seconds = new Option<double>("--seconds") { Description = "minimum measuring time per figure", DefaultValueFactory = _ => 2.0 };
+        seconds.Validators.Add(r =>
+        {
+            double v = r.GetValueOrDefault<double>();
+            if (!(v > 0 && v <= 600)) r.AddError($"--seconds must be in (0, 600], got {v}");
+        });
+        var output = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
+        var engine = new Command("engine", "CPU engine: GEMM rate, per-op and per-frame times, frames/s; writes docs/benchmarks.md") { threads, seconds, output };
+        engine.SetAction(p =>
+        {
+            var report = EngineBenchmark.Run(p.GetValue(threads), p.GetValue(seconds), stdout, stderr);
+            string path = p.GetValue(output)!;
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            File.WriteAllText(path, report);
+            stdout.WriteLine($"wrote {path}");
+            return 0;
+        });
+        return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine };
+    }
+}

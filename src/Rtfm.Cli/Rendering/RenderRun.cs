@@ -1,0 +1,149 @@
+// The render pipeline behind `rtfm render` and `rtfm demo`: procedural scene -> trajectory ->
+// ground truth (ray tracer) -> a world seeded with the first posed frame(s) -> a session
+// rendering every pose with the model -> PNGs, contact sheet, summary.json and figures.
+using System.Diagnostics;
+using System.Text.Json;
+using Rtfm.Compute.Cpu;
+using Rtfm.Core.Imaging;
+using Rtfm.Model.Memory;
+using Rtfm.Scenes;
+
+namespace Rtfm.Cli.Rendering;
+
+internal sealed record RenderRunOptions(
+    int SceneSeed, TrajectoryKind Trajectory, int Frames, int InputFrames, string OutputDirectory,
+    ulong WorldSeed, int Threads, CpuIsa Isa, string? WeightsPath);
+
+internal sealed record RenderRunResult(
+    string OutputDirectory,
+    string Model,
+    bool Trained,
+    string Engine,
+    string Scene,
+    string Trajectory,
+    int Frames,
+    int InputFrames,
+    double FramesPerSecond,
+    double P50Milliseconds,
+    double P99Milliseconds,
+    double GroundTruthMillisecondsPerFrame,
+    int FramesInMemory,
+    long KvBytes,
+    int FramesServedFromMemory,
+    double MeanPsnrVsGroundTruth,
+    double? RevisitPsnr,
+    int RevisitPairs);
+
+internal static class RenderRun
+{
+    public static RenderRunResult Execute(RenderRunOptions o, TextWriter stdout, TextWriter stderr)
+    {
+        var weights = ModelLoading.LoadWeights(o.WeightsPath);
+        using var model = ModelLoading.Create(weights, o.Threads, o.Isa);
+        var cfg = model.Config;
+        stdout.WriteLine($"model:  {weights.Card.Summary}");
+        if (!weights.Card.Trained)
+            stdout.WriteLine("        UNTRAINED: no trained weights were found, so model frames are structured noise, not renderings.");
+        stdout.WriteLine($"engine: {model.Backend.Name}");
+
+        var scene = SceneGenerator.Generate(o.SceneSeed);
+        var intrinsics = scene.DefaultIntrinsics(cfg.ImageWidth, cfg.ImageHeight);
+        var poses = Trajectories.Create(o.Trajectory, scene, o.Frames, o.SceneSeed);
+        stdout.WriteLine($"scene:  {scene.Describe()}");
+        stdout.WriteLine($"path:   {o.Trajectory.ToString().ToLowerInvariant()}, {poses.Count} poses, {cfg.ImageWidth}x{cfg.ImageHeight} frames");
+
+        string outDir = Path.GetFullPath(o.OutputDirectory);
+        Directory.CreateDirectory(Path.Combine(outDir, "gt"));
+        Directory.CreateDirectory(Path.Combine(outDir, "model"));
+
+        var gt = new RgbImage[poses.Count];
+        var gtProgress = ConsoleProgress.For(stderr, "ground truth", poses.Count);
+        var gtClock = Stopwatch.StartNew();
+        for (int i = 0; i < poses.Count; i++)
+        {
+            gt[i] = RayTracer.Render(scene, poses[i], intrinsics, threads: o.Threads);
+            gtProgress.Report(i + 1);
+        }
+        double gtMs = gtClock.Elapsed.TotalMilliseconds / poses.Count;
+
+        var session = new LocalWorldSession(model, new SpatialMemory(), intrinsics, o.WorldSeed);
+        for (int i = 0; i < o.InputFrames; i++) session.AddInputFrame(gt[i], poses[i]);
+
+        // Warm the JIT on one render so per-frame times measure the engine, not compilation.
+        model.Render(poses[0], intrinsics, [], 0);
+
+        var frames = new RgbImage[poses.Count];
+        var times = new double[poses.Count];
+        int fromMemory = 0;
+        var progress = ConsoleProgress.For(stderr, "model frames", poses.Count);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < poses.Count; i++)
+        {
+            var step = session.Step(poses[i]);
+            frames[i] = step.Frame;
+            times[i] = step.RenderMilliseconds + step.EncodeMilliseconds;
+            if (step.FromMemory) fromMemory++;
+            progress.Report(i + 1);
+        }
+        double wall = clock.Elapsed.TotalSeconds;
+
+        for (int i = 0; i < poses.Count; i++)
+        {
+            PngCodec.Write(gt[i], Path.Combine(outDir, "gt", $"{i:D4}.png"));
+            PngCodec.Write(frames[i], Path.Combine(outDir, "model", $"{i:D4}.png"));
+        }
+        PngCodec.Write(ContactSheet.Build(gt, frames), Path.Combine(outDir, "contact-sheet.png"));
+
+        double? revisit = null;
+        int pairs = 0;
+        if (o.Trajectory == TrajectoryKind.Loop)
+        {
+            double sum = 0;
+            for (int i = 0; i < poses.Count / 2; i++)
+            {
+                double p = ImageMetrics.Psnr(frames[i], frames[poses.Count - 1 - i]);
+                sum += double.IsPositiveInfinity(p) ? 100.0 : p; // identical frames count as 100 dB
+                pairs++;
+            }
+            if (pairs > 0) revisit = sum / pairs;
+        }
+        var sorted = times.Order().ToArray();
+        var result = new RenderRunResult(
+            OutputDirectory: outDir,
+            Model: weights.Card.Summary,
+            Trained: weights.Card.Trained,
+            Engine: model.Backend.Name,
+            Scene: scene.Describe(),
+            Trajectory: o.Trajectory.ToString().ToLowerInvariant(),
+            Frames: poses.Count,
+            InputFrames: o.InputFrames,
+            FramesPerSecond: poses.Count / wall,
+            P50Milliseconds: Percentile(sorted, 0.50),
+            P99Milliseconds: Percentile(sorted, 0.99),
+            GroundTruthMillisecondsPerFrame: gtMs,
+            FramesInMemory: session.Memory.Count,
+            KvBytes: session.Memory.KvBytes,
+            FramesServedFromMemory: fromMemory,
+            MeanPsnrVsGroundTruth: Enumerable.Range(0, poses.Count).Average(i => Math.Min(100.0, ImageMetrics.Psnr(gt[i], frames[i]))),
+            RevisitPsnr: revisit,
+            RevisitPairs: pairs);
+        File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        return result;
+    }
+
+    private static double Percentile(double[] sorted, double q) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+
+    public static void PrintSummary(RenderRunResult r, TextWriter stdout)
+    {
+        stdout.WriteLine();
+        stdout.WriteLine($"frames rendered        {r.Frames} ({r.FramesServedFromMemory} exact revisits served from memory)");
+        stdout.WriteLine($"model fps              {r.FramesPerSecond:F1} frames/s   (p50 {r.P50Milliseconds:F1} ms, p99 {r.P99Milliseconds:F1} ms per frame, render + write-back)");
+        stdout.WriteLine($"ground truth           {r.GroundTruthMillisecondsPerFrame:F1} ms/frame (CPU ray tracer)");
+        stdout.WriteLine($"frames in memory       {r.FramesInMemory} ({r.InputFrames} input + {r.FramesInMemory - r.InputFrames} generated, written back when novel)");
+        stdout.WriteLine($"KV cache               {r.KvBytes / (1024.0 * 1024.0):F1} MiB");
+        stdout.WriteLine($"PSNR vs ground truth   {r.MeanPsnrVsGroundTruth:F2} dB{(r.Trained ? "" : "   (untrained model: expect ~noise)")}");
+        if (r.RevisitPsnr is { } rv)
+            stdout.WriteLine($"revisit PSNR           {(rv >= 100 ? "identical (100 dB cap)" : $"{rv:F2} dB")} over {r.RevisitPairs} outbound/return pairs at the same poses");
+    }
+}

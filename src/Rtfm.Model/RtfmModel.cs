@@ -1,0 +1,256 @@
+// RTFM-tiny on any compute backend (docs/model.md): Encode turns a posed frame into its KV
+// block; Render denoises a target view from noise with a few flow-matching Euler steps while
+// its tokens attend to themselves and to the context blocks. Not thread-safe: one workspace
+// per instance, allocated once, so a render in steady state allocates only its result.
+using Rtfm.Compute;
+using Rtfm.Core.Geometry;
+using Rtfm.Core.Imaging;
+using Rtfm.Core.Numerics;
+using Rtfm.Model.Weights;
+
+namespace Rtfm.Model;
+
+public sealed class RtfmModel : IDisposable
+{
+    private readonly IComputeBackend _backend;
+    private readonly LinearWeight _embed, _timeFc1, _timeFc2, _finalAda, _finalLinear;
+    private readonly LayerWeights[] _layers;
+    private readonly Workspace _ws;
+    private readonly KvBlockView[][] _contextViews;
+    private readonly DeterministicRandom _noise = new(0);
+
+    public RtfmModel(ModelWeights weights, IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        _backend = backend ?? throw new ArgumentNullException(nameof(backend));
+        Card = weights.Card;
+        Config = weights.Config.EnsureValid();
+        var c = Config;
+        LinearWeight Prep(string name, int fanIn, int fanOut) =>
+            backend.PrepareLinear(weights.TransposedWeight(name, fanIn, fanOut), weights[name + ".bias"], fanIn, fanOut);
+        _embed = Prep("embed", c.TokenInputWidth, c.Width);
+        _timeFc1 = Prep("time.fc1", c.TimeFrequencies, c.Width);
+        _timeFc2 = Prep("time.fc2", c.Width, c.Width);
+        _finalAda = Prep("final.ada", c.Width, 2 * c.Width);
+        _finalLinear = Prep("final.linear", c.Width, c.PatchPixelWidth);
+        _layers = new LayerWeights[c.Depth];
+        for (int l = 0; l < c.Depth; l++)
+        {
+            string B(string n) => ParameterNames.Block(l, n);
+            _layers[l] = new LayerWeights(
+                Prep(B("ada"), c.Width, 6 * c.Width),
+                Prep(B("attn.q"), c.Width, c.Width),
+                Prep(B("attn.k"), c.Width, c.Width),
+                Prep(B("attn.v"), c.Width, c.Width),
+                Prep(B("attn.out"), c.Width, c.Width),
+                Prep(B("mlp.fc1"), c.Width, c.MlpWidth),
+                Prep(B("mlp.fc2"), c.MlpWidth, c.Width));
+        }
+        _ws = new Workspace(backend, c);
+        _contextViews = new KvBlockView[c.Depth][];
+        for (int l = 0; l < c.Depth; l++) _contextViews[l] = new KvBlockView[c.ContextFrames];
+    }
+
+    public ModelCard Card { get; }
+
+    public ModelConfig Config { get; }
+
+    /// <summary>Version string tagged on every KV block this model makes.</summary>
+    public string Version => Card.Name + "@" + Card.Version;
+
+    public IComputeBackend Backend => _backend;
+
+    /// <summary>Encodes a posed frame into its KV block (the frame attends to itself only).</summary>
+    public KvBlock Encode(RgbImage frame, in Pose pose, in Intrinsics intrinsics)
+    {
+        CheckFrame(frame, intrinsics);
+        pose.EnsureValid(nameof(pose));
+        var c = Config;
+        var keys = new Tensor[c.Depth];
+        var values = new Tensor[c.Depth];
+        for (int l = 0; l < c.Depth; l++)
+        {
+            keys[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
+            values[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
+        }
+        var pixels = _ws.HostImage;
+        var src = frame.Pixels;
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = 2f * src[i] - 1f; // model space [-1, 1]
+        _backend.Upload(_ws.Image, pixels);
+        _backend.PluckerRays(pose, intrinsics, _ws.Rays);
+        _backend.PatchifyWithRays(_ws.Image, _ws.Rays, c.Patch, _ws.Tokens);
+        Transformer(t: 1f, contextCount: 0, keys, values);
+        return new KvBlock(Version, keys, values);
+    }
+
+    /// <summary>Renders the view from <paramref name="pose"/> conditioned on the context blocks (at most K).</summary>
+    public RgbImage Render(in Pose pose, in Intrinsics intrinsics, IReadOnlyList<KvBlock> context, ulong seed, int? steps = null)
+    {
+        var image = new RgbImage(Config.ImageWidth, Config.ImageHeight);
+        RenderInto(pose, intrinsics, context, seed, image, steps);
+        return image;
+    }
+
+    /// <summary>As <see cref="Render"/>, into a caller-owned image (no allocation in steady state).</summary>
+    public void RenderInto(in Pose pose, in Intrinsics intrinsics, IReadOnlyList<KvBlock> context, ulong seed, RgbImage output, int? steps = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        CheckFrame(output, intrinsics);
+        pose.EnsureValid(nameof(pose));
+        var c = Config;
+        int n = steps ?? c.SamplerSteps;
+        if (n <= 0 || n > 1000) throw new ArgumentOutOfRangeException(nameof(steps), $"sampler steps {n} must be in 1..1000");
+        if (context.Count > c.ContextFrames)
+            throw new ArgumentException($"{context.Count} context blocks given, the model attends to at most K = {c.ContextFrames}: retrieve first", nameof(context));
+        for (int b = 0; b < context.Count; b++)
+        {
+            var blk = context[b] ?? throw new ArgumentException($"context block {b} is null", nameof(context));
+            if (blk.ModelVersion != Version)
+                throw new ArgumentException($"context block {b} was encoded by model {blk.ModelVersion}, this is {Version}: re-encode its frame", nameof(context));
+            for (int l = 0; l < c.Depth; l++) _contextViews[l][b] = blk.Layer(l);
+        }
+
+        var x = _ws.HostImage;
+        _noise.Reset(seed);
+        _noise.FillGaussian(x);
+        _backend.Upload(_ws.Image, x);
+        _backend.PluckerRays(pose, intrinsics, _ws.Rays);
+        for (int s = 0; s < n; s++)
+        {
+            float t = (float)s / n, tNext = (float)(s + 1) / n;
+            _backend.PatchifyWithRays(_ws.Image, _ws.Rays, c.Patch, _ws.Tokens);
+            Transformer(t, context.Count, null, null);
+            // Output head: adaLN-modulated LayerNorm, linear to patch pixels, the clean-frame prediction.
+            _backend.Linear(_ws.TimeGelu, _finalAda, _ws.FinalMod);
+            _backend.LayerNormModulate(_ws.X, _ws.FinalShift, _ws.FinalScale, _ws.H, c.LayerNormEps);
+            _backend.Linear(_ws.H, _finalLinear, _ws.PatchOut);
+            _backend.Unpatchify(_ws.PatchOut, c.Patch, _ws.Prediction);
+            _backend.SamplerStep(_ws.Image, _ws.Prediction, t, tNext);
+        }
+        _backend.Download(_ws.Image, x);
+        var dst = output.Pixels;
+        for (int i = 0; i < dst.Length; i++) dst[i] = Math.Clamp(0.5f * x[i] + 0.5f, 0f, 1f);
+        for (int l = 0; l < c.Depth; l++) Array.Clear(_contextViews[l]);
+    }
+
+    /// <summary>
+    /// The DiT trunk over _ws.Tokens at time t. With <paramref name="keysOut"/> (encode), each layer's
+    /// keys/values are written there and the last layer stops after them (nothing later is used).
+    /// </summary>
+    private void Transformer(float t, int contextCount, Tensor[]? keysOut, Tensor[]? valuesOut)
+    {
+        var c = Config;
+        var ws = _ws;
+        var b = _backend;
+        TimeEmbedding.Compute(t, ws.HostTime);
+        b.Upload(ws.Time, ws.HostTime);
+        b.Linear(ws.Time, _timeFc1, ws.TimeHidden);
+        b.Gelu(ws.TimeHidden, ws.TimeHidden);
+        b.Linear(ws.TimeHidden, _timeFc2, ws.TimeCond);
+        b.Gelu(ws.TimeCond, ws.TimeGelu);
+        b.Linear(ws.Tokens, _embed, ws.X);
+        for (int l = 0; l < c.Depth; l++)
+        {
+            var w = _layers[l];
+            var k = keysOut?[l] ?? ws.K;
+            var v = valuesOut?[l] ?? ws.V;
+            b.Linear(ws.TimeGelu, w.Ada, ws.Mod);
+            b.LayerNormModulate(ws.X, ws.ModShift1, ws.ModScale1, ws.H, c.LayerNormEps);
+            b.Linear(ws.H, w.K, k);
+            b.Linear(ws.H, w.V, v);
+            if (keysOut is not null && l == c.Depth - 1) break;
+            b.Linear(ws.H, w.Q, ws.Q);
+            b.Attention(ws.Q, _contextViews[l].AsSpan(0, contextCount), k, v, ws.AttnOut, c.Heads);
+            b.Linear(ws.AttnOut, w.Out, ws.Proj);
+            b.GatedResidualAdd(ws.X, ws.ModGate1, ws.Proj);
+            b.LayerNormModulate(ws.X, ws.ModShift2, ws.ModScale2, ws.H, c.LayerNormEps);
+            b.Linear(ws.H, w.Fc1, ws.Hidden);
+            b.Gelu(ws.Hidden, ws.Hidden);
+            b.Linear(ws.Hidden, w.Fc2, ws.Proj);
+            b.GatedResidualAdd(ws.X, ws.ModGate2, ws.Proj);
+        }
+    }
+
+    private void CheckFrame(RgbImage frame, in Intrinsics intrinsics)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Width != Config.ImageWidth || frame.Height != Config.ImageHeight)
+            throw new ArgumentException($"frame is {frame.Width}x{frame.Height}, the model takes {Config.ImageWidth}x{Config.ImageHeight}", nameof(frame));
+        if (intrinsics.Width != Config.ImageWidth || intrinsics.Height != Config.ImageHeight)
+            throw new ArgumentException($"intrinsics are for {intrinsics.Width}x{intrinsics.Height}, the model takes {Config.ImageWidth}x{Config.ImageHeight}", nameof(intrinsics));
+        string? why = intrinsics.Validate();
+        if (why is not null) throw new ArgumentException(why, nameof(intrinsics));
+    }
+
+    public void Dispose() => _backend.Dispose();
+
+    private sealed record LayerWeights(LinearWeight Ada, LinearWeight Q, LinearWeight K, LinearWeight V, LinearWeight Out, LinearWeight Fc1, LinearWeight Fc2);
+
+    /// <summary>Every intermediate of a pass, allocated once.</summary>
+    private sealed class Workspace
+    {
+        public Workspace(IComputeBackend b, ModelConfig c)
+        {
+            int t = c.TokensPerFrame, d = c.Width;
+            HostImage = new float[c.ImageHeight * c.ImageWidth * 3];
+            HostTime = new float[c.TimeFrequencies];
+            Image = b.Allocate(c.ImageHeight, c.ImageWidth, 3);
+            Prediction = b.Allocate(c.ImageHeight, c.ImageWidth, 3);
+            Rays = b.Allocate(c.ImageHeight, c.ImageWidth, 6);
+            Tokens = b.Allocate(t, c.TokenInputWidth);
+            Time = b.Allocate(1, c.TimeFrequencies);
+            TimeHidden = b.Allocate(1, d);
+            TimeCond = b.Allocate(1, d);
+            TimeGelu = b.Allocate(1, d);
+            X = b.Allocate(t, d);
+            H = b.Allocate(t, d);
+            Q = b.Allocate(t, d);
+            K = b.Allocate(t, d);
+            V = b.Allocate(t, d);
+            AttnOut = b.Allocate(t, d);
+            Proj = b.Allocate(t, d);
+            Hidden = b.Allocate(t, c.MlpWidth);
+            Mod = b.Allocate(1, 6 * d);
+            ModShift1 = Mod.View(0, d);
+            ModScale1 = Mod.View(d, d);
+            ModGate1 = Mod.View(2 * d, d);
+            ModShift2 = Mod.View(3 * d, d);
+            ModScale2 = Mod.View(4 * d, d);
+            ModGate2 = Mod.View(5 * d, d);
+            FinalMod = b.Allocate(1, 2 * d);
+            FinalShift = FinalMod.View(0, d);
+            FinalScale = FinalMod.View(d, d);
+            PatchOut = b.Allocate(t, c.PatchPixelWidth);
+        }
+
+        public float[] HostImage { get; }
+        public float[] HostTime { get; }
+        public Tensor Image { get; }
+        public Tensor Prediction { get; }
+        public Tensor Rays { get; }
+        public Tensor Tokens { get; }
+        public Tensor Time { get; }
+        public Tensor TimeHidden { get; }
+        public Tensor TimeCond { get; }
+        public Tensor TimeGelu { get; }
+        public Tensor X { get; }
+        public Tensor H { get; }
+        public Tensor Q { get; }
+        public Tensor K { get; }
+        public Tensor V { get; }
+        public Tensor AttnOut { get; }
+        public Tensor Proj { get; }
+        public Tensor Hidden { get; }
+        public Tensor Mod { get; }
+        public Tensor ModShift1 { get; }
+        public Tensor ModScale1 { get; }
+        public Tensor ModGate1 { get; }
+        public Tensor ModShift2 { get; }
+        public Tensor ModScale2 { get; }
+        public Tensor ModGate2 { get; }
+        public Tensor FinalMod { get; }
+        public Tensor FinalShift { get; }
+        public Tensor FinalScale { get; }
+        public Tensor PatchOut { get; }
+    }
+}

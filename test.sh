@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The project's one test command (README, CI): installs and starts what the tests need, then
+# runs every test project in Release and prints one closing line "N passed, N failed".
+# Today the tests need only the .NET SDK; later issues add Azurite, redis-server and NVRTC here.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK (dotnet) is required" >&2
+  exit 1
+fi
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Rtfm.Platform.sln -c Release --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# Sum the per-assembly result lines ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, ...").
+read -r passed failed skipped < <(awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:")  { f += $(i+1) + 0 }
+      if ($i == "Passed:")  { p += $(i+1) + 0 }
+      if ($i == "Skipped:") { s += $(i+1) + 0 }
+    }
+  }
+  END { printf "%d %d %d\n", p, f, s }' "$log")
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+if [ "$skipped" -ne 0 ]; then
+  echo "test.sh: ${skipped} tests were skipped; a skipped test does not count as passing" >&2
+  exit 1
+fi
+if [ "$passed" -eq 0 ]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
