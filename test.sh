@@ -29,7 +29,10 @@ read -r passed failed skipped < <(awk '
   }
   END { printf "%d %d %d\n", p, f, s }' "$log")
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
-if [ "$status" -ne 0 ]; then exit "$status"; fi
+if [ "$status" -ne 0 ]; then
+  echo "test.sh: dotnet test exited with status ${status} (a failed test or a build error above)" >&2
+  exit "$status"
+fi
 if [ "$skipped" -ne 0 ]; then
   echo "test.sh: ${skipped} tests were skipped; a skipped test does not count as passing" >&2
   exit 1

@@ -11,12 +11,8 @@ internal static class BenchCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var threads = CommonOptions.Threads();
-        var seconds = new Option<double>("--seconds") { Description = "minimum measuring time per figure", DefaultValueFactory = _ => 2.0 };
-        seconds.Validators.Add(r =>
-        {
-            double v = r.GetValueOrDefault<double>();
-            if (!(v > 0 && v <= 600)) r.AddError($"--seconds must be in (0, 600], got {v}");
-        });
+        var seconds = new Option<double>("--seconds") { Description = "minimum measuring time per figure", DefaultValueFactory = _ => 2.0 }
+            .Check(v => v > 0 && v <= 600 ? null : $"--seconds must be in (0, 600], got {v}");
         var output = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
         var engine = new Command("engine", "CPU engine: GEMM rate, per-op and per-frame times, frames/s; writes docs/benchmarks.md") { threads, seconds, output };
         engine.SetAction(p =>

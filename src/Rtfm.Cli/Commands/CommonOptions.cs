@@ -6,27 +6,31 @@ namespace Rtfm.Cli.Commands;
 
 internal static class CommonOptions
 {
-    public static Option<int> PositiveInt(string name, string description, int defaultValue, int max = int.MaxValue)
+    /// <summary>
+    /// Adds a value check; a value that failed to convert is left to the parser's own error
+    /// (reading it in a validator would throw).
+    /// </summary>
+    public static Option<T> Check<T>(this Option<T> option, Func<T, string?> problem)
     {
-        var o = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        o.Validators.Add(r =>
+        option.Validators.Add(r =>
         {
-            int v = r.GetValueOrDefault<int>();
-            if (v <= 0 || v > max) r.AddError($"{name} must be between 1 and {max}, got {v}");
+            T value;
+            try { value = r.GetValueOrDefault<T>(); }
+            catch (InvalidOperationException) { return; }
+            if (problem(value) is { } message) r.AddError(message);
         });
-        return o;
+        return option;
     }
 
-    public static Option<int> Threads() 
+    public static Option<int> PositiveInt(string name, string description, int defaultValue, int max = int.MaxValue)
     {
-        var o = new Option<int>("--threads") { Description = "CPU engine threads (0 = one per core)", DefaultValueFactory = _ => 0 };
-        o.Validators.Add(r =>
-        {
-            int v = r.GetValueOrDefault<int>();
-            if (v < 0 || v > 256) r.AddError($"--threads must be between 0 and 256, got {v}");
-        });
-        return o;
+        return new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue }
+            .Check(v => v <= 0 || v > max ? $"{name} must be between 1 and {max}, got {v}" : null);
     }
+
+    public static Option<int> Threads() =>
+        new Option<int>("--threads") { Description = "CPU engine threads (0 = one per core)", DefaultValueFactory = _ => 0 }
+            .Check(v => v < 0 || v > 256 ? $"--threads must be between 0 and 256, got {v}" : null);
 
     public static Option<CpuIsa> Isa() => new("--isa")
     {

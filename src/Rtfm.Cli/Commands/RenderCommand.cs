@@ -11,12 +11,12 @@ internal static class RenderCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var scene = new Option<int>("--scene") { Description = "procedural scene seed", DefaultValueFactory = _ => 7 };
-        var trajectory = new Option<string>("--trajectory") { Description = "camera path: orbit, walk, loop (out and back) or random", DefaultValueFactory = _ => "loop" };
-        trajectory.Validators.Add(r =>
-        {
-            try { Trajectories.Parse(r.GetValueOrDefault<string>() ?? ""); }
-            catch (ArgumentException ex) { r.AddError(ex.Message); }
-        });
+        var trajectory = new Option<string>("--trajectory") { Description = "camera path: orbit, walk, loop (out and back) or random", DefaultValueFactory = _ => "loop" }
+            .Check(v =>
+            {
+                try { Trajectories.Parse(v ?? ""); return null; }
+                catch (ArgumentException ex) { return ex.Message; }
+            });
         var frames = CommonOptions.PositiveInt("--frames", "frames to render", 32, 100_000);
         var inputs = CommonOptions.PositiveInt("--inputs", "ground-truth frames the world starts from (the first poses of the path)", 1, 1000);
         var outDir = new Option<string>("--out") { Description = "output folder", Required = true };
