@@ -72,29 +72,27 @@ public sealed class SafetensorsFile
 
     private static SafetensorsFile ParseHeader(JsonDocument doc, byte[] bytes, long dataStart, long dataLength)
     {
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"header is a JSON {doc.RootElement.ValueKind}, expected an object");
+        var tensors = new List<SafetensorsTensorInfo>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in doc.RootElement.EnumerateObject())
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"header is a JSON {doc.RootElement.ValueKind}, expected an object");
-            var tensors = new List<SafetensorsTensorInfo>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var entry in doc.RootElement.EnumerateObject())
+            if (!seen.Add(entry.Name)) throw new InvalidDataException($"header names '{entry.Name}' twice");
+            if (entry.Name == "__metadata__")
             {
-                if (!seen.Add(entry.Name)) throw new InvalidDataException($"header names '{entry.Name}' twice");
-                if (entry.Name == "__metadata__")
+                if (entry.Value.ValueKind != JsonValueKind.Object) throw new InvalidDataException("__metadata__ is not an object");
+                foreach (var m in entry.Value.EnumerateObject())
                 {
-                    if (entry.Value.ValueKind != JsonValueKind.Object) throw new InvalidDataException("__metadata__ is not an object");
-                    foreach (var m in entry.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw new InvalidDataException($"__metadata__ value '{m.Name}' is a {m.Value.ValueKind}, expected a string");
-                        metadata[m.Name] = m.Value.GetString()!;
-                    }
-                    continue;
+                    if (m.Value.ValueKind != JsonValueKind.String) throw new InvalidDataException($"__metadata__ value '{m.Name}' is a {m.Value.ValueKind}, expected a string");
+                    metadata[m.Name] = m.Value.GetString()!;
                 }
-                tensors.Add(ParseEntry(entry, dataLength));
+                continue;
             }
-            CheckOverlaps(tensors);
-            return new SafetensorsFile(bytes, dataStart, tensors, metadata);
+            tensors.Add(ParseEntry(entry, dataLength));
         }
+        CheckOverlaps(tensors);
+        return new SafetensorsFile(bytes, dataStart, tensors, metadata);
     }
 
     private static SafetensorsTensorInfo ParseEntry(JsonProperty entry, long dataLength)
