@@ -43,17 +43,9 @@ public sealed unsafe class CpuBackend : IComputeBackend
 
     public Tensor Allocate(params int[] shape) => new HostTensor(shape);
 
-    public void Upload(Tensor destination, ReadOnlySpan<float> source)
-    {
-        OpShapes.Length(destination, source.Length, nameof(destination));
-        source.CopyTo(HostTensor.From(destination, nameof(destination)).Span);
-    }
+    public void Upload(Tensor destination, ReadOnlySpan<float> source) => HostTensor.Upload(destination, source);
 
-    public void Download(Tensor source, Span<float> destination)
-    {
-        OpShapes.Length(source, destination.Length, nameof(destination));
-        HostTensor.From(source, nameof(source)).Span.CopyTo(destination);
-    }
+    public void Download(Tensor source, Span<float> destination) => HostTensor.Download(source, destination);
 
     public LinearWeight PrepareLinear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inFeatures, int outFeatures) =>
         new CpuLinearWeight(CpuGemm.Pack(weight, bias, inFeatures, outFeatures));
@@ -97,12 +89,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
         _rows.Run(RowOp.GatedResidual, x, y, gate, null, 0f);
     }
 
-    public void PluckerRays(in Pose pose, in Intrinsics intrinsics, Tensor rays)
-    {
-        var (h, w) = OpShapes.Image(rays, 6, nameof(rays));
-        if (h != intrinsics.Height || w != intrinsics.Width) throw new ArgumentException($"rays {rays.ShapeText} do not match the intrinsics' {intrinsics.Width}x{intrinsics.Height}", nameof(rays));
-        Core.Geometry.PluckerRays.Compute(pose, intrinsics, HostTensor.From(rays, nameof(rays)).Span);
-    }
+    public void PluckerRays(in Pose pose, in Intrinsics intrinsics, Tensor rays) => HostTensor.WritePluckerRays(pose, intrinsics, rays);
 
     public void PatchifyWithRays(Tensor image, Tensor rays, int patch, Tensor tokens)
     {
@@ -155,11 +142,7 @@ public sealed unsafe class CpuBackend : IComputeBackend
         }
     }
 
-    public void Copy(Tensor source, Tensor destination)
-    {
-        OpShapes.Length(destination, source.Length, nameof(destination));
-        HostTensor.From(source, nameof(source)).Span.CopyTo(HostTensor.From(destination, nameof(destination)).Span);
-    }
+    public void Copy(Tensor source, Tensor destination) => HostTensor.Copy(source, destination);
 
     public void Dispose() => _pool.Dispose();
 

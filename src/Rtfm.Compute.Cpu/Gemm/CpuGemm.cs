@@ -1,10 +1,11 @@
 // f32 GEMM of the CPU engine: y (M, N) = x (M, K) · W (K, N) + b, W packed once.
 // Determinism contract (docs/decisions.md): every output is one fused-multiply-add chain,
 // acc = b[j]; for k = 0..K-1: acc = fma(x[i,k], W[k,j], acc) — on every path and for any
-// thread count (threads split output tiles, never K). Microkernels: AVX-512 6×32 (12 zmm
-// accumulators), AVX2 6×16 (12 ymm), scalar; 1-row kernels for the row tail and GEMVs.
+// thread count (threads split output tiles, never K). One microkernel written over
+// IFloatVector: 6 rows × 2 vectors (AVX-512 6×32 in 12 zmm, AVX2 6×16 in 12 ymm, scalar 6×2),
+// and a 1-row form for the row tail and GEMVs.
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Rtfm.Compute.Cpu.Kernels;
 using Rtfm.Compute.Cpu.Threading;
 
 namespace Rtfm.Compute.Cpu.Gemm;
@@ -131,17 +132,9 @@ public static unsafe class CpuGemm
                 int ldc = direct ? n : Nr;
                 switch (_isa)
                 {
-                    case CpuIsa.Avx512:
-                        if (rows == Mr) Kernel6x32Avx512(a, k, kc, b, bias, c, ldc, resume);
-                        else for (int r = 0; r < rows; r++) Kernel1x32Avx512(a + (long)r * k, kc, b, bias, c + r * ldc, resume);
-                        break;
-                    case CpuIsa.Avx2:
-                        if (rows == Mr) { Kernel6x16Avx2(a, k, kc, b, bias, c, ldc, resume); Kernel6x16Avx2(a, k, kc, b + 16, bias + 16, c + 16, ldc, resume); }
-                        else for (int r = 0; r < rows; r++) Kernel1x32Avx2(a + (long)r * k, kc, b, bias, c + r * ldc, resume);
-                        break;
-                    default:
-                        for (int r = 0; r < rows; r++) KernelScalar(a + (long)r * k, kc, b, bias, c + r * ldc, resume);
-                        break;
+                    case CpuIsa.Avx512: Tile<F512>(a, k, kc, b, bias, c, ldc, rows, resume); break;
+                    case CpuIsa.Avx2: Tile<F256>(a, k, kc, b, bias, c, ldc, rows, resume); break;
+                    default: Tile<F1>(a, k, kc, b, bias, c, ldc, rows, resume); break;
                 }
                 if (!direct)
                     for (int r = 0; r < rows; r++)
@@ -150,137 +143,79 @@ public static unsafe class CpuGemm
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x32Avx512(float* a, int lda, int k, float* b, float* bias, float* c, int ldc, bool resume)
+    /// <summary>A (rows ≤ 6) × 32 tile as strips of 2·T.Count columns: 1 strip on AVX-512, 2 on AVX2, 16 scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<T>(float* a, int lda, int k, float* b, float* bias, float* c, int ldc, int rows, bool resume) where T : unmanaged, IFloatVector<T>
     {
-        Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+        int strip = 2 * T.Count;
+        for (int j = 0; j < Nr; j += strip)
+        {
+            if (rows == Mr) Kernel6<T>(a, lda, k, b + j, bias + j, c + j, ldc, resume);
+            else for (int r = 0; r < rows; r++) Kernel1<T>(a + (long)r * lda, k, b + j, bias + j, c + j + r * ldc, resume);
+        }
+    }
+
+    /// <summary>6 rows × 2·T.Count columns: 12 accumulators, one fma chain per output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6<T>(float* a, int lda, int k, float* b, float* bias, float* c, int ldc, bool resume) where T : unmanaged, IFloatVector<T>
+    {
+        int l = T.Count;
+        T c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (resume)
         {
             float* r = c;
-            c00 = Vector512.Load(r); c01 = Vector512.Load(r + 16); r += ldc;
-            c10 = Vector512.Load(r); c11 = Vector512.Load(r + 16); r += ldc;
-            c20 = Vector512.Load(r); c21 = Vector512.Load(r + 16); r += ldc;
-            c30 = Vector512.Load(r); c31 = Vector512.Load(r + 16); r += ldc;
-            c40 = Vector512.Load(r); c41 = Vector512.Load(r + 16); r += ldc;
-            c50 = Vector512.Load(r); c51 = Vector512.Load(r + 16);
+            c00 = T.Load(r); c01 = T.Load(r + l); r += ldc;
+            c10 = T.Load(r); c11 = T.Load(r + l); r += ldc;
+            c20 = T.Load(r); c21 = T.Load(r + l); r += ldc;
+            c30 = T.Load(r); c31 = T.Load(r + l); r += ldc;
+            c40 = T.Load(r); c41 = T.Load(r + l); r += ldc;
+            c50 = T.Load(r); c51 = T.Load(r + l);
         }
         else
         {
-            Vector512<float> b0 = Vector512.Load(bias), b1 = Vector512.Load(bias + 16);
+            T b0 = T.Load(bias), b1 = T.Load(bias + l);
             c00 = b0; c01 = b1; c10 = b0; c11 = b1; c20 = b0; c21 = b1;
             c30 = b0; c31 = b1; c40 = b0; c41 = b1; c50 = b0; c51 = b1;
         }
         float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
-        for (int p = 0; p < k; p++)
-        {
-            Vector512<float> w0 = Vector512.Load(b), w1 = Vector512.Load(b + 16);
-            b += Nr;
-            Vector512<float> v = Vector512.Create(a0[p]);
-            c00 = Vector512.FusedMultiplyAdd(v, w0, c00); c01 = Vector512.FusedMultiplyAdd(v, w1, c01);
-            v = Vector512.Create(a1[p]);
-            c10 = Vector512.FusedMultiplyAdd(v, w0, c10); c11 = Vector512.FusedMultiplyAdd(v, w1, c11);
-            v = Vector512.Create(a2[p]);
-            c20 = Vector512.FusedMultiplyAdd(v, w0, c20); c21 = Vector512.FusedMultiplyAdd(v, w1, c21);
-            v = Vector512.Create(a3[p]);
-            c30 = Vector512.FusedMultiplyAdd(v, w0, c30); c31 = Vector512.FusedMultiplyAdd(v, w1, c31);
-            v = Vector512.Create(a4[p]);
-            c40 = Vector512.FusedMultiplyAdd(v, w0, c40); c41 = Vector512.FusedMultiplyAdd(v, w1, c41);
-            v = Vector512.Create(a5[p]);
-            c50 = Vector512.FusedMultiplyAdd(v, w0, c50); c51 = Vector512.FusedMultiplyAdd(v, w1, c51);
-        }
-        c00.Store(c); c01.Store(c + 16); c += ldc;
-        c10.Store(c); c11.Store(c + 16); c += ldc;
-        c20.Store(c); c21.Store(c + 16); c += ldc;
-        c30.Store(c); c31.Store(c + 16); c += ldc;
-        c40.Store(c); c41.Store(c + 16); c += ldc;
-        c50.Store(c); c51.Store(c + 16);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel1x32Avx512(float* a, int k, float* b, float* bias, float* c, bool resume)
-    {
-        float* init = resume ? c : bias;
-        Vector512<float> c0 = Vector512.Load(init), c1 = Vector512.Load(init + 16);
         for (int p = 0; p < k; p++, b += Nr)
         {
-            Vector512<float> v = Vector512.Create(a[p]);
-            c0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(b), c0);
-            c1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(b + 16), c1);
+            T w0 = T.Load(b), w1 = T.Load(b + l);
+            T v = T.Broadcast(a0[p]);
+            c00 = T.Fma(v, w0, c00); c01 = T.Fma(v, w1, c01);
+            v = T.Broadcast(a1[p]);
+            c10 = T.Fma(v, w0, c10); c11 = T.Fma(v, w1, c11);
+            v = T.Broadcast(a2[p]);
+            c20 = T.Fma(v, w0, c20); c21 = T.Fma(v, w1, c21);
+            v = T.Broadcast(a3[p]);
+            c30 = T.Fma(v, w0, c30); c31 = T.Fma(v, w1, c31);
+            v = T.Broadcast(a4[p]);
+            c40 = T.Fma(v, w0, c40); c41 = T.Fma(v, w1, c41);
+            v = T.Broadcast(a5[p]);
+            c50 = T.Fma(v, w0, c50); c51 = T.Fma(v, w1, c51);
         }
-        c0.Store(c);
-        c1.Store(c + 16);
+        T.Store(c00, c); T.Store(c01, c + l); c += ldc;
+        T.Store(c10, c); T.Store(c11, c + l); c += ldc;
+        T.Store(c20, c); T.Store(c21, c + l); c += ldc;
+        T.Store(c30, c); T.Store(c31, c + l); c += ldc;
+        T.Store(c40, c); T.Store(c41, c + l); c += ldc;
+        T.Store(c50, c); T.Store(c51, c + l);
     }
 
-    /// <summary>6 rows × 16 columns of a 32-wide panel (b and bias already offset to the half).</summary>
+    /// <summary>1 row × 2·T.Count columns (row tails and GEMVs).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16Avx2(float* a, int lda, int k, float* b, float* bias, float* c, int ldc, bool resume)
+    private static void Kernel1<T>(float* a, int k, float* b, float* bias, float* c, bool resume) where T : unmanaged, IFloatVector<T>
     {
-        Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (resume)
-        {
-            float* r = c;
-            c00 = Vector256.Load(r); c01 = Vector256.Load(r + 8); r += ldc;
-            c10 = Vector256.Load(r); c11 = Vector256.Load(r + 8); r += ldc;
-            c20 = Vector256.Load(r); c21 = Vector256.Load(r + 8); r += ldc;
-            c30 = Vector256.Load(r); c31 = Vector256.Load(r + 8); r += ldc;
-            c40 = Vector256.Load(r); c41 = Vector256.Load(r + 8); r += ldc;
-            c50 = Vector256.Load(r); c51 = Vector256.Load(r + 8);
-        }
-        else
-        {
-            Vector256<float> b0 = Vector256.Load(bias), b1 = Vector256.Load(bias + 8);
-            c00 = b0; c01 = b1; c10 = b0; c11 = b1; c20 = b0; c21 = b1;
-            c30 = b0; c31 = b1; c40 = b0; c41 = b1; c50 = b0; c51 = b1;
-        }
-        float* a0 = a, a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
-        for (int p = 0; p < k; p++)
-        {
-            Vector256<float> w0 = Vector256.Load(b), w1 = Vector256.Load(b + 8);
-            b += Nr;
-            Vector256<float> v = Vector256.Create(a0[p]);
-            c00 = Vector256.FusedMultiplyAdd(v, w0, c00); c01 = Vector256.FusedMultiplyAdd(v, w1, c01);
-            v = Vector256.Create(a1[p]);
-            c10 = Vector256.FusedMultiplyAdd(v, w0, c10); c11 = Vector256.FusedMultiplyAdd(v, w1, c11);
-            v = Vector256.Create(a2[p]);
-            c20 = Vector256.FusedMultiplyAdd(v, w0, c20); c21 = Vector256.FusedMultiplyAdd(v, w1, c21);
-            v = Vector256.Create(a3[p]);
-            c30 = Vector256.FusedMultiplyAdd(v, w0, c30); c31 = Vector256.FusedMultiplyAdd(v, w1, c31);
-            v = Vector256.Create(a4[p]);
-            c40 = Vector256.FusedMultiplyAdd(v, w0, c40); c41 = Vector256.FusedMultiplyAdd(v, w1, c41);
-            v = Vector256.Create(a5[p]);
-            c50 = Vector256.FusedMultiplyAdd(v, w0, c50); c51 = Vector256.FusedMultiplyAdd(v, w1, c51);
-        }
-        c00.Store(c); c01.Store(c + 8); c += ldc;
-        c10.Store(c); c11.Store(c + 8); c += ldc;
-        c20.Store(c); c21.Store(c + 8); c += ldc;
-        c30.Store(c); c31.Store(c + 8); c += ldc;
-        c40.Store(c); c41.Store(c + 8); c += ldc;
-        c50.Store(c); c51.Store(c + 8);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel1x32Avx2(float* a, int k, float* b, float* bias, float* c, bool resume)
-    {
+        int l = T.Count;
         float* init = resume ? c : bias;
-        Vector256<float> c0 = Vector256.Load(init), c1 = Vector256.Load(init + 8), c2 = Vector256.Load(init + 16), c3 = Vector256.Load(init + 24);
+        T c0 = T.Load(init), c1 = T.Load(init + l);
         for (int p = 0; p < k; p++, b += Nr)
         {
-            Vector256<float> v = Vector256.Create(a[p]);
-            c0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(b), c0);
-            c1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(b + 8), c1);
-            c2 = Vector256.FusedMultiplyAdd(v, Vector256.Load(b + 16), c2);
-            c3 = Vector256.FusedMultiplyAdd(v, Vector256.Load(b + 24), c3);
+            T v = T.Broadcast(a[p]);
+            c0 = T.Fma(v, T.Load(b), c0);
+            c1 = T.Fma(v, T.Load(b + l), c1);
         }
-        c0.Store(c); c1.Store(c + 8); c2.Store(c + 16); c3.Store(c + 24);
-    }
-
-    private static void KernelScalar(float* a, int k, float* b, float* bias, float* c, bool resume)
-    {
-        for (int j = 0; j < Nr; j++)
-        {
-            float acc = resume ? c[j] : bias[j];
-            for (int p = 0; p < k; p++) acc = MathF.FusedMultiplyAdd(a[p], b[p * Nr + j], acc);
-            c[j] = acc;
-        }
+        T.Store(c0, c);
+        T.Store(c1, c + l);
     }
 }

@@ -3,6 +3,7 @@
 // the pinned object heap so kernels may hold raw pointers to it across a parallel op.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Rtfm.Core.Geometry;
 namespace Rtfm.Compute.Host;
 
 public sealed class HostTensor : Tensor
@@ -41,5 +42,32 @@ public sealed class HostTensor : Tensor
     {
         ArgumentNullException.ThrowIfNull(tensor, name);
         return tensor as HostTensor ?? throw new ArgumentException($"{name} is a {tensor.GetType().Name}, not a host tensor: pass tensors allocated by this backend", name);
+    }
+
+    // The data-movement ops every host backend shares (reference and CPU engine alike).
+
+    public static void Upload(Tensor destination, ReadOnlySpan<float> source)
+    {
+        OpShapes.Length(destination, source.Length, nameof(destination));
+        source.CopyTo(From(destination, nameof(destination)).Span);
+    }
+
+    public static void Download(Tensor source, Span<float> destination)
+    {
+        OpShapes.Length(source, destination.Length, nameof(destination));
+        From(source, nameof(source)).Span.CopyTo(destination);
+    }
+
+    public static void Copy(Tensor source, Tensor destination)
+    {
+        OpShapes.Length(destination, source.Length, nameof(destination));
+        From(source, nameof(source)).Span.CopyTo(From(destination, nameof(destination)).Span);
+    }
+
+    public static void WritePluckerRays(in Pose pose, in Intrinsics intrinsics, Tensor rays)
+    {
+        var (h, w) = OpShapes.Image(rays, 6, nameof(rays));
+        if (h != intrinsics.Height || w != intrinsics.Width) throw new ArgumentException($"rays {rays.ShapeText} do not match the intrinsics' {intrinsics.Width}x{intrinsics.Height}", nameof(rays));
+        PluckerRays.Compute(pose, intrinsics, From(rays, nameof(rays)).Span);
     }
 }

@@ -14,17 +14,9 @@ public sealed class ReferenceBackend : IComputeBackend
 
     public Tensor Allocate(params int[] shape) => new HostTensor(shape);
 
-    public void Upload(Tensor destination, ReadOnlySpan<float> source)
-    {
-        OpShapes.Length(destination, source.Length, nameof(destination));
-        source.CopyTo(HostTensor.From(destination, nameof(destination)).Span);
-    }
+    public void Upload(Tensor destination, ReadOnlySpan<float> source) => HostTensor.Upload(destination, source);
 
-    public void Download(Tensor source, Span<float> destination)
-    {
-        OpShapes.Length(source, destination.Length, nameof(destination));
-        HostTensor.From(source, nameof(source)).Span.CopyTo(destination);
-    }
+    public void Download(Tensor source, Span<float> destination) => HostTensor.Download(source, destination);
 
     public LinearWeight PrepareLinear(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inFeatures, int outFeatures) =>
         new ReferenceLinearWeight(weight, bias, inFeatures, outFeatures);
@@ -140,12 +132,7 @@ public sealed class ReferenceBackend : IComputeBackend
         for (int i = 0; i < xs.Length; i++) xs[i] = (float)(xs[i] + (double)g[i % d] * ys[i]);
     }
 
-    public void PluckerRays(in Pose pose, in Intrinsics intrinsics, Tensor rays)
-    {
-        var (h, w) = OpShapes.Image(rays, 6, nameof(rays));
-        if (h != intrinsics.Height || w != intrinsics.Width) throw new ArgumentException($"rays {rays.ShapeText} do not match the intrinsics' {intrinsics.Width}x{intrinsics.Height}", nameof(rays));
-        Core.Geometry.PluckerRays.Compute(pose, intrinsics, HostTensor.From(rays, nameof(rays)).Span);
-    }
+    public void PluckerRays(in Pose pose, in Intrinsics intrinsics, Tensor rays) => HostTensor.WritePluckerRays(pose, intrinsics, rays);
 
     public void PatchifyWithRays(Tensor image, Tensor rays, int patch, Tensor tokens)
     {
@@ -196,11 +183,7 @@ public sealed class ReferenceBackend : IComputeBackend
         for (int i = 0; i < xs.Length; i++) xs[i] = (float)(xs[i] + a * (ps[i] - (double)xs[i]));
     }
 
-    public void Copy(Tensor source, Tensor destination)
-    {
-        OpShapes.Length(destination, source.Length, nameof(destination));
-        HostTensor.From(source, nameof(source)).Span.CopyTo(HostTensor.From(destination, nameof(destination)).Span);
-    }
+    public void Copy(Tensor source, Tensor destination) => HostTensor.Copy(source, destination);
 
     public void Dispose()
     {
