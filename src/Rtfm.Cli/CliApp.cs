@@ -13,6 +13,7 @@ public static class CliApp
         root.Subcommands.Add(RenderCommand.Create(stdout, stderr));
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
+        root.Subcommands.Add(DatasetCommand.Create(stdout, stderr));
         return root;
     }
 

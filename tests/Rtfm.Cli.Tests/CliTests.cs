@@ -23,6 +23,7 @@ public sealed class CliTests : IDisposable
     [InlineData("render", "--help")]
     [InlineData("demo", "--help")]
     [InlineData("bench", "engine", "--help")]
+    [InlineData("dataset", "--help")]
     public void Help_is_available_everywhere(params string[] args)
     {
         var (code, output, _) = Run(args);
@@ -42,6 +43,18 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("error: ", err);
         Assert.Contains(expected, err);
         Assert.DoesNotContain("   at ", err); // no stack trace
+    }
+
+    [Fact]
+    public void Dataset_writes_scenes_and_rejects_a_bad_split()
+    {
+        var (code, _, err) = Run("dataset", "--out", Path.Combine(_dir, "ds"), "--split", "holdout");
+        Assert.Equal(2, code);
+        Assert.Contains("--split must be train, validation, test or all", err);
+        (code, var output, err) = Run("dataset", "--out", Path.Combine(_dir, "ds"), "--split", "test", "--scenes", "1", "--frames", "2", "--size", "16", "--no-png");
+        Assert.True(code == 0, err);
+        Assert.Contains("wrote 1 scenes x 2 frames", output);
+        Assert.True(File.Exists(Path.Combine(_dir, "ds", "manifest.json")));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 // Weights on disk: save/load round trip renders the same frame; damaged files fail clearly.
 using Rtfm.Compute.Cpu;
 using Rtfm.Model.Weights;
+using Rtfm.Safetensors;
 using static Rtfm.Model.Tests.ModelTestKit;
 
 namespace Rtfm.Model.Tests;
@@ -36,6 +37,29 @@ public sealed class WeightsTests : IDisposable
         var b1 = m1.Encode(RandomFrame(c, 1), PoseAt(0, 0, 0), k);
         var b2 = m2.Encode(RandomFrame(c, 1), PoseAt(0, 0, 0), k);
         Assert.Equal(m1.Render(PoseAt(0.1f, 0, 0), k, [b1], 4).Pixels, m2.Render(PoseAt(0.1f, 0, 0), k, [b2], 4).Pixels);
+    }
+
+    [Fact]
+    public void Bf16_weights_load_as_their_rounded_values()
+    {
+        var c = Small;
+        var w = RandomWeights(c, seed: 12);
+        var writer = new SafetensorsWriter();
+        foreach (var (name, fanIn, fanOut) in ParameterNames.Linears(c))
+        {
+            writer.Add(name + ".weight", w[name + ".weight"], [fanOut, fanIn], SafetensorsDtype.BF16);
+            writer.Add(name + ".bias", w[name + ".bias"], [fanOut], SafetensorsDtype.BF16);
+        }
+        writer.Metadata["model_card"] = w.Card.ToJson();
+        string path = Path.Combine(_dir, "bf16.safetensors");
+        writer.Save(path);
+        var back = ModelWeights.Load(path);
+        foreach (var name in w.Names)
+        {
+            var want = w[name].Select(v => SafetensorsDtypes.FromBFloat16(SafetensorsDtypes.ToBFloat16(v))).ToArray();
+            Assert.Equal(want, back[name]);
+        }
+        Assert.NotEqual(w["embed.weight"], back["embed.weight"]); // rounding did happen
     }
 
     [Fact]
