@@ -94,6 +94,25 @@ public sealed class RtfmModel : IDisposable
     /// <summary>As <see cref="Render"/>, into a caller-owned image (no allocation in steady state).</summary>
     public void RenderInto(in Pose pose, in Intrinsics intrinsics, IReadOnlyList<KvBlock> context, ulong seed, RgbImage output, int? steps = null)
     {
+        _noise.Reset(seed);
+        _noise.FillGaussian(_ws.HostImage);
+        RenderCore(pose, intrinsics, context, output, steps);
+    }
+
+    /// <summary>
+    /// Renders from a given initial noise (H, W, 3) instead of a seed: for parity tests against
+    /// the trainer, which draws its noise with PyTorch.
+    /// </summary>
+    public void RenderFromNoise(in Pose pose, in Intrinsics intrinsics, IReadOnlyList<KvBlock> context, ReadOnlySpan<float> noise, RgbImage output, int? steps = null)
+    {
+        if (noise.Length != _ws.HostImage.Length)
+            throw new ArgumentException($"noise has {noise.Length} values, expected {Config.ImageHeight}x{Config.ImageWidth}x3 = {_ws.HostImage.Length}", nameof(noise));
+        noise.CopyTo(_ws.HostImage);
+        RenderCore(pose, intrinsics, context, output, steps);
+    }
+
+    private void RenderCore(in Pose pose, in Intrinsics intrinsics, IReadOnlyList<KvBlock> context, RgbImage output, int? steps)
+    {
         ArgumentNullException.ThrowIfNull(context);
         CheckFrame(output, intrinsics);
         pose.EnsureValid(nameof(pose));
@@ -110,9 +129,7 @@ public sealed class RtfmModel : IDisposable
             for (int l = 0; l < c.Depth; l++) _contextViews[l][b] = blk.Layer(l);
         }
 
-        var x = _ws.HostImage;
-        _noise.Reset(seed);
-        _noise.FillGaussian(x);
+        var x = _ws.HostImage; // holds the initial noise
         _backend.Upload(_ws.Image, x);
         _backend.PluckerRays(pose, intrinsics, _ws.Rays);
         for (int s = 0; s < n; s++)

@@ -1,0 +1,1 @@
+"""RTFM-tiny in PyTorch: the trainer's implementation of docs/model.md."""
