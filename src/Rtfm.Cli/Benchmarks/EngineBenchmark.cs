@@ -108,7 +108,7 @@ internal static class EngineBenchmark
             {
                 double ms = t.Seconds * 1000;
                 string rate = flopsByOp.TryGetValue(name, out double f) ? (f / t.Seconds / 1e9).ToString("F1", Inv) : "";
-                stdout.WriteLine($"  {name,-18} {t.Calls,5} calls  {ms,7:F3} ms  {t.Seconds / total,6:P1}  {rate,6} GFLOP/s");
+                stdout.WriteLine($"  {name,-18} {t.Calls,5} calls  {ms,7:F3} ms  {t.Seconds / total,6:P1}{(rate.Length > 0 ? $"  {rate,6} GFLOP/s" : "")}");
                 md.AppendLine(Inv, $"| {name} | {t.Calls} | {ms:F3} | {t.Seconds / total:P1} | {rate} |");
             }
             md.AppendLine();

@@ -47,6 +47,11 @@ def quat_to_matrix(q):
 
 def plucker_rays(position, rotation_wxyz, intrinsics, height, width):
     """Per-pixel (d, o x d): position (B, 3), rotation (B, 4), intrinsics (fx, fy, cx, cy) -> (B, H, W, 6)."""
+    with torch.autocast("cpu", enabled=False):  # geometry stays f32 under bf16 training
+        return _plucker_rays_f32(position.float(), rotation_wxyz.float(), intrinsics, height, width)
+
+
+def _plucker_rays_f32(position, rotation_wxyz, intrinsics, height, width):
     fx, fy, cx, cy = intrinsics
     v, u = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32), indexing="ij")
     cam = torch.stack([(u + 0.5 - cx) / fx, (v + 0.5 - cy) / fy, torch.ones_like(u)], -1)  # (H, W, 3)
