@@ -1,7 +1,8 @@
 // The CPU engine: multithreaded, SIMD (AVX-512, AVX2 or scalar, chosen at start or forced),
 // bit-identical across thread counts and ISA paths (docs/decisions.md). GEMM packs weights
 // once at load; attention streams over context blocks with an online softmax; scratch is
-// allocated once, so a frame in steady state allocates nothing.
+// allocated once, so a frame in steady state allocates nothing. One caller at a time (the
+// worker pool refuses concurrent loops): concurrent sessions need a queue in front of it.
 using Rtfm.Compute.Cpu.Gemm;
 using Rtfm.Compute.Cpu.Kernels;
 using Rtfm.Compute.Cpu.Threading;
@@ -247,13 +248,14 @@ public sealed unsafe class CpuBackend : IComputeBackend
             int need = _dh * _lanes * 2 + AttentionKernel.Chunk * _lanes;
             var scratch = t_scratch is { } s && s.Length >= need ? s : (t_scratch = new float[Math.Max(need, 64 * 16 * 2 + AttentionKernel.Chunk * 16)]);
             int blockCount = _blocks.Count;
-            AttentionKernel.KeyBlock* blocks = stackalloc AttentionKernel.KeyBlock[blockCount];
+            Span<AttentionKernel.KeyBlock> blockSpan = blockCount <= 64 ? stackalloc AttentionKernel.KeyBlock[blockCount] : new AttentionKernel.KeyBlock[blockCount];
             for (int b = 0; b < blockCount; b++)
             {
                 // Host tensors live on the pinned object heap, so their addresses are stable.
                 var (kt, vt) = _blocks[b];
-                blocks[b] = new AttentionKernel.KeyBlock { Keys = kt.Pointer, Values = vt.Pointer, Rows = kt.Rows };
+                blockSpan[b] = new AttentionKernel.KeyBlock { Keys = kt.Pointer, Values = vt.Pointer, Rows = kt.Rows };
             }
+            fixed (AttentionKernel.KeyBlock* blocks = blockSpan)
             fixed (float* pq = _q!.Span)
             fixed (float* po = _o!.Span)
             fixed (float* ps = scratch)

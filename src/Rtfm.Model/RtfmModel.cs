@@ -83,6 +83,47 @@ public sealed class RtfmModel : IDisposable
         return new KvBlock(Version, keys, values);
     }
 
+    /// <summary>The stored form of a block this model made (see <see cref="KvBlockCodec"/>).</summary>
+    public byte[] SerializeBlock(KvBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var c = Config;
+        if (block.ModelVersion != Version) throw new ArgumentException($"block was encoded by model {block.ModelVersion}, this is {Version}", nameof(block));
+        int n = c.TokensPerFrame * c.Width;
+        var payload = new float[2L * c.Depth * n];
+        for (int l = 0; l < c.Depth; l++)
+        {
+            _backend.Download(block.Keys[l], payload.AsSpan(2 * l * n, n));
+            _backend.Download(block.Values[l], payload.AsSpan((2 * l + 1) * n, n));
+        }
+        return KvBlockCodec.Encode(new KvBlockHeader(Version, c.Depth, c.TokensPerFrame, c.Width), payload);
+    }
+
+    /// <summary>
+    /// Loads a stored block. Corruption -> <see cref="InvalidDataException"/>; a block of another
+    /// model or shape -> <see cref="KvBlockMismatchException"/> (re-encode its frame instead).
+    /// </summary>
+    public KvBlock DeserializeBlock(ReadOnlySpan<byte> bytes)
+    {
+        var (header, payload) = KvBlockCodec.Decode(bytes);
+        var c = Config;
+        if (header.ModelVersion != Version)
+            throw new KvBlockMismatchException($"stored block was encoded by model {header.ModelVersion}, this is {Version}: re-encode its frame");
+        if (header.Layers != c.Depth || header.Tokens != c.TokensPerFrame || header.Width != c.Width)
+            throw new KvBlockMismatchException($"stored block is {header.Layers}x{header.Tokens}x{header.Width}, this model needs {c.Depth}x{c.TokensPerFrame}x{c.Width}");
+        int n = c.TokensPerFrame * c.Width;
+        var keys = new Tensor[c.Depth];
+        var values = new Tensor[c.Depth];
+        for (int l = 0; l < c.Depth; l++)
+        {
+            keys[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
+            values[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
+            _backend.Upload(keys[l], payload.AsSpan(2 * l * n, n));
+            _backend.Upload(values[l], payload.AsSpan((2 * l + 1) * n, n));
+        }
+        return new KvBlock(Version, keys, values);
+    }
+
     /// <summary>Renders the view from <paramref name="pose"/> conditioned on the context blocks (at most K).</summary>
     public RgbImage Render(in Pose pose, in Intrinsics intrinsics, IReadOnlyList<KvBlock> context, ulong seed, int? steps = null)
     {
