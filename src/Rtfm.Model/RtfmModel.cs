@@ -56,7 +56,7 @@ public sealed class RtfmModel : IDisposable
     public ModelConfig Config { get; }
 
     /// <summary>Version string tagged on every KV block this model makes.</summary>
-    public string Version => Card.Name + "@" + Card.Version;
+    public string Version => Card.Id;
 
     public IComputeBackend Backend => _backend;
 

@@ -15,6 +15,9 @@ public sealed record ModelCard(
     string? Training = null,
     ulong? InitSeed = null)
 {
+    /// <summary>"name@version": what KV blocks are tagged with; a block is valid only with the same id.</summary>
+    public string Id => Name + "@" + Version;
+
     /// <summary>The card path for a weights file: "x.safetensors" -> "x.card.json".</summary>
     public static string PathFor(string weightsPath) => Path.ChangeExtension(weightsPath, null) + ".card.json";
 

@@ -1,0 +1,38 @@
+// A persistent world: its description, the set of its spatial tiles, its lifetime.
+namespace Rtfm.Grains.Abstractions;
+
+/// <summary>Key: the world id (letters, digits, '-' and '_', at most 64).</summary>
+public interface IWorldGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the world; fails if it exists or if any input is invalid (nothing is written then).</summary>
+    Task<WorldInfo> CreateAsync(WorldCreateRequest request);
+
+    /// <summary>The world's description; KeyNotFoundException when it does not exist.</summary>
+    Task<WorldInfo> GetInfoAsync();
+
+    Task<bool> ExistsAsync();
+
+    /// <summary>The cells that hold frames.</summary>
+    Task<IReadOnlyList<TileCell>> ListTilesAsync();
+
+    /// <summary>Records that a tile gained frames (called by tiles and sessions).</summary>
+    Task FramesAddedAsync(TileCell cell, int count);
+
+    /// <summary>Deletes the world and everything it stored; false when it did not exist.</summary>
+    Task<bool> DeleteAsync();
+}
+
+/// <summary>Key: <see cref="TileCell.Key"/> ("world/x/z"). Holds the frames whose camera lies in the cell.</summary>
+public interface ISpatialTileGrain : IGrainWithStringKey
+{
+    /// <summary>Adds frames; a frame whose id is already stored is skipped. Returns how many were added.</summary>
+    Task<int> AddFramesAsync(IReadOnlyList<FrameRecord> frames);
+
+    Task<IReadOnlyList<FrameRecord>> GetFramesAsync();
+
+    /// <summary>Records the KV block stored for a frame (after a lazy encode).</summary>
+    Task SetKvAsync(string frameId, string kvName, string modelVersion);
+
+    /// <summary>Clears the tile; returns the frames it held.</summary>
+    Task<IReadOnlyList<FrameRecord>> ClearAsync();
+}

@@ -1,0 +1,43 @@
+// Registers the platform on a silo: grain state in a local file store, per-world content
+// stores on disk, the render model. The embedded defaults; the durable-worlds work swaps
+// both stores for Azure Blob without touching the grains.
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Persistence.FileStorage;
+using Rtfm.Grains.Services;
+using Rtfm.Grains.Worlds;
+using Rtfm.Model;
+using Rtfm.Model.Weights;
+
+namespace Rtfm.Grains.Hosting;
+
+public sealed class RtfmPlatformOptions
+{
+    /// <summary>Root folder of the embedded stores: DATA/state (grain state), DATA/content (frames, KV blocks).</summary>
+    public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, "rtfm-data");
+
+    /// <summary>Model weights (.safetensors + card); null = a seeded random (untrained) init of the tiny config.</summary>
+    public string? WeightsPath { get; set; }
+
+    /// <summary>Config of the random init when no weights are given.</summary>
+    public ModelConfig UntrainedConfig { get; set; } = ModelConfig.Tiny;
+}
+
+public static class RtfmSiloBuilderExtensions
+{
+    public static ISiloBuilder AddRtfmPlatform(this ISiloBuilder builder, Action<RtfmPlatformOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new RtfmPlatformOptions();
+        configure(options);
+        if (string.IsNullOrWhiteSpace(options.DataDirectory)) throw new ArgumentException("RtfmPlatformOptions.DataDirectory is empty: set a folder for grain state and content");
+        string root = Path.GetFullPath(options.DataDirectory);
+        builder.AddFileGrainStorage(RtfmStorageNames.State, o => o.RootDirectory = Path.Combine(root, "state"));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IWorldContentStores>(new FileWorldContentStores(Path.Combine(root, "content")));
+        builder.Services.AddSingleton(_ => new PlatformModel(options.WeightsPath is null
+            ? ModelWeights.RandomInit(options.UntrainedConfig, seed: 1)
+            : ModelWeights.Load(options.WeightsPath)));
+        return builder;
+    }
+}

@@ -1,0 +1,43 @@
+// A spatial tile: the frames whose camera lies in one ground cell of one world. Small state
+// (references only), written on every change.
+using Rtfm.Grains.Abstractions;
+
+namespace Rtfm.Grains.Worlds;
+
+public sealed class SpatialTileGrain(
+    [PersistentState("tile", RtfmStorageNames.State)] IPersistentState<TileState> state) : Grain, ISpatialTileGrain
+{
+    public async Task<int> AddFramesAsync(IReadOnlyList<FrameRecord> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        var known = state.State.Frames.Select(f => f.FrameId).ToHashSet(StringComparer.Ordinal);
+        int added = 0;
+        foreach (var f in frames)
+        {
+            if (!known.Add(f.FrameId)) continue;
+            state.State.Frames.Add(f);
+            added++;
+        }
+        if (added > 0) await state.WriteStateAsync();
+        return added;
+    }
+
+    public Task<IReadOnlyList<FrameRecord>> GetFramesAsync() => Task.FromResult<IReadOnlyList<FrameRecord>>(state.State.Frames.ToArray());
+
+    public async Task SetKvAsync(string frameId, string kvName, string modelVersion)
+    {
+        int i = state.State.Frames.FindIndex(f => f.FrameId == frameId);
+        if (i < 0) throw new KeyNotFoundException($"tile {this.GetPrimaryKeyString()} has no frame '{frameId}'");
+        state.State.Frames[i] = state.State.Frames[i] with { KvName = kvName, KvModelVersion = modelVersion };
+        await state.WriteStateAsync();
+    }
+
+    public async Task<IReadOnlyList<FrameRecord>> ClearAsync()
+    {
+        var frames = state.State.Frames.ToArray();
+        await state.ClearStateAsync();
+        state.State = new TileState(); // Orleans does not reset the state object on clear
+        DeactivateOnIdle();
+        return frames;
+    }
+}
