@@ -21,6 +21,9 @@ public sealed class RtfmPlatformOptions
 
     /// <summary>Config of the random init when no weights are given.</summary>
     public ModelConfig UntrainedConfig { get; set; } = ModelConfig.Tiny;
+
+    /// <summary>The silo's render queue and KV cache.</summary>
+    public RenderEngineOptions Engine { get; set; } = new();
 }
 
 public static class RtfmSiloBuilderExtensions
@@ -38,6 +41,8 @@ public static class RtfmSiloBuilderExtensions
         builder.Services.AddSingleton(_ => new PlatformModel(options.WeightsPath is null
             ? ModelWeights.RandomInit(options.UntrainedConfig, seed: 1)
             : ModelWeights.Load(options.WeightsPath)));
+        builder.Services.AddSingleton(options.Engine);
+        builder.Services.AddSingleton<RenderEngine>();
         return builder;
     }
 }

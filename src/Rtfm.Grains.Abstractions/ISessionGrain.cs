@@ -1,0 +1,36 @@
+// A viewing session on one world: open it, then step through poses; each step returns the
+// rendered frame and what it cost.
+namespace Rtfm.Grains.Abstractions;
+
+[GenerateSerializer, Immutable]
+public sealed record SessionInfo(
+    [property: Id(0)] string WorldId,
+    [property: Id(1)] string ModelId,
+    [property: Id(2)] IntrinsicsDto Intrinsics,
+    [property: Id(3)] long Steps);
+
+/// <summary>One step. <see cref="Sequence"/> makes retries safe: a step with the last sequence number returns the last result again.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StepRequest(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] PoseDto Pose);
+
+[GenerateSerializer, Immutable]
+public sealed record StepResult(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] byte[] Png,
+    [property: Id(2)] IReadOnlyList<string> ContextFrameIds,
+    [property: Id(3)] bool FromMemory,
+    [property: Id(4)] bool WrittenBack,
+    [property: Id(5)] double RenderMilliseconds,
+    [property: Id(6)] double TotalMilliseconds,
+    [property: Id(7)] int CandidateFrames);
+
+/// <summary>Key: any session id. Not shared between clients.</summary>
+public interface ISessionGrain : IGrainWithStringKey
+{
+    /// <summary>Opens (or re-opens) the session on a world; KeyNotFoundException when the world does not exist.</summary>
+    Task<SessionInfo> OpenAsync(string worldId);
+
+    Task<StepResult> StepAsync(StepRequest request);
+}

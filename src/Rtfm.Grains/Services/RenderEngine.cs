@@ -1,0 +1,125 @@
+// A silo's renderer: one model on the CPU engine, shared by every session on the silo through
+// a bounded queue (one render at a time; at most MaxWaiting queued, beyond that a clear "busy"
+// error instead of an unbounded backlog), and a bounded LRU cache of KV blocks keyed by
+// (model id, frame image name). Work runs on the thread pool, off the Orleans scheduler.
+using Microsoft.Extensions.Logging;
+using Rtfm.Compute.Cpu;
+using Rtfm.Core.Geometry;
+using Rtfm.Core.Imaging;
+using Rtfm.Model;
+
+namespace Rtfm.Grains.Services;
+
+public sealed class RenderEngineOptions
+{
+    /// <summary>Renders that may wait for the engine before new ones are refused as busy.</summary>
+    public int MaxWaiting { get; set; } = 16;
+
+    /// <summary>KV blocks kept in memory (LRU).</summary>
+    public int KvCacheBlocks { get; set; } = 512;
+
+    public int Threads { get; set; }
+}
+
+/// <summary>The silo's render queue is full: try again later or on another silo.</summary>
+public sealed class RenderBusyException(string message) : InvalidOperationException(message);
+
+public sealed partial class RenderEngine : IDisposable
+{
+    private readonly RtfmModel _model;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly RenderEngineOptions _options;
+    private readonly ILogger<RenderEngine> _logger;
+    private readonly object _cacheLock = new();
+    private readonly Dictionary<string, LinkedListNode<(string Key, KvBlock Block)>> _cache = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string Key, KvBlock Block)> _lru = new();
+    private int _waiting;
+
+    public RenderEngine(PlatformModel model, RenderEngineOptions options, ILogger<RenderEngine> logger)
+    {
+        _options = options;
+        _logger = logger;
+        _model = new RtfmModel(model.Weights, new CpuBackend(new CpuEngineOptions(options.Threads)));
+    }
+
+    public ModelConfig Config => _model.Config;
+
+    public string ModelId => _model.Version;
+
+    public int CachedBlocks { get { lock (_cacheLock) return _cache.Count; } }
+
+    /// <summary>Runs <paramref name="work"/> on the model, alone, on the thread pool; throws <see cref="RenderBusyException"/> when the queue is full.</summary>
+    private async Task<T> RunAsync<T>(Func<RtfmModel, T> work)
+    {
+        if (Interlocked.Increment(ref _waiting) > _options.MaxWaiting + 1)
+        {
+            Interlocked.Decrement(ref _waiting);
+            LogBusy(_logger, _options.MaxWaiting);
+            throw new RenderBusyException($"render queue is full ({_options.MaxWaiting} waiting); retry later or on another render silo");
+        }
+        try
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try { return await Task.Run(() => work(_model)).ConfigureAwait(false); }
+            finally { _gate.Release(); }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+    }
+
+    public Task<RgbImage> RenderAsync(Pose pose, Intrinsics intrinsics, IReadOnlyList<KvBlock> context, ulong seed) =>
+        RunAsync(m => m.Render(pose, intrinsics, context, seed));
+
+    public Task<KvBlock> EncodeAsync(RgbImage frame, Pose pose, Intrinsics intrinsics) =>
+        RunAsync(m => m.Encode(frame, pose, intrinsics));
+
+    public Task<byte[]> SerializeAsync(KvBlock block) => RunAsync(m => m.SerializeBlock(block));
+
+    /// <summary>Loads a stored block; null when it is corrupt or from another model (the caller re-encodes).</summary>
+    public async Task<KvBlock?> TryDeserializeAsync(byte[] bytes, string what)
+    {
+        try { return await RunAsync(m => m.DeserializeBlock(bytes)).ConfigureAwait(false); }
+        catch (InvalidDataException ex) { LogBadBlock(_logger, what, ex.Message); return null; }
+        catch (KvBlockMismatchException ex) { LogBadBlock(_logger, what, ex.Message); return null; }
+    }
+
+    public KvBlock? GetCached(string key)
+    {
+        lock (_cacheLock)
+        {
+            if (!_cache.TryGetValue(key, out var node)) return null;
+            _lru.Remove(node);
+            _lru.AddFirst(node);
+            return node.Value.Block;
+        }
+    }
+
+    public void PutCached(string key, KvBlock block)
+    {
+        lock (_cacheLock)
+        {
+            if (_cache.ContainsKey(key)) return;
+            _cache[key] = _lru.AddFirst((key, block));
+            while (_cache.Count > _options.KvCacheBlocks)
+            {
+                var last = _lru.Last!;
+                _lru.RemoveLast();
+                _cache.Remove(last.Value.Key);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _model.Dispose();
+        _gate.Dispose();
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Render queue full ({MaxWaiting} waiting): refusing a render")]
+    private static partial void LogBusy(ILogger logger, int maxWaiting);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Stored KV block {What} is unusable ({Reason}); re-encoding its frame")]
+    private static partial void LogBadBlock(ILogger logger, string what, string reason);
+}

@@ -1,0 +1,123 @@
+// A session: for each pose, gather the frames of the target's tile and its eight neighbours,
+// serve an exact-pose revisit from memory, else retrieve at most K frames (the model's policy),
+// get their KV blocks (silo LRU -> stored block -> re-encode from the stored frame), render,
+// and write the frame back when it is novel. Steps are idempotent by sequence number.
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Rtfm.Core.Geometry;
+using Rtfm.Core.Imaging;
+using Rtfm.Grains.Abstractions;
+using Rtfm.Grains.Services;
+using Rtfm.Model;
+using Rtfm.Model.Memory;
+using Rtfm.Storage;
+
+namespace Rtfm.Grains.Worlds;
+
+public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores) : Grain, ISessionGrain
+{
+    private string? _worldId;
+    private WorldInfo? _world;
+    private ulong _worldSeed;
+    private long _steps;
+    private StepResult? _last;
+
+    public async Task<SessionInfo> OpenAsync(string worldId)
+    {
+        WorldIds.EnsureValid(worldId);
+        _world = await GrainFactory.GetGrain<IWorldGrain>(worldId).GetInfoAsync();
+        _worldId = worldId;
+        // The world's noise seed: the same view of the same world gets the same noise on every node.
+        _worldSeed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(worldId)), 0);
+        _last = null;
+        return new SessionInfo(worldId, engine.ModelId, _world.Intrinsics, _steps);
+    }
+
+    public async Task<StepResult> StepAsync(StepRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_worldId is null || _world is null) throw new InvalidOperationException("session is not open: call OpenAsync(worldId) first");
+        if (_last is not null && request.Sequence == _last.Sequence) return _last; // a retried step
+        if (_last is not null && request.Sequence < _last.Sequence)
+            throw new ArgumentException($"step sequence {request.Sequence} is behind the last step {_last.Sequence}");
+        var pose = request.Pose.ToPose("step");
+        long t0 = Stopwatch.GetTimestamp();
+        var k = _world.Intrinsics.ToIntrinsics();
+        var content = stores.ForWorld(_worldId);
+
+        var cell = TileCell.Of(pose.Position.X, pose.Position.Z, _world.TileSize);
+        var candidates = new List<(TileCell Cell, FrameRecord Frame)>();
+        foreach (var c in cell.WithNeighbours())
+            foreach (var f in await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(_worldId)).GetFramesAsync())
+                candidates.Add((c, f));
+
+        StepResult result;
+        var exact = candidates.FirstOrDefault(c => c.Frame.Pose == request.Pose);
+        if (exact.Frame is not null)
+        {
+            var png = await content.GetAsync(ContentName.Parse(exact.Frame.ImageName)) ?? throw new InvalidDataException($"frame {exact.Frame.FrameId} image is missing from the store");
+            result = new StepResult(request.Sequence, png, [exact.Frame.FrameId], FromMemory: true, WrittenBack: false, 0, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, candidates.Count);
+        }
+        else
+        {
+            var memory = candidates.Select(c => new MemoryFrame(c.Frame.FrameId, c.Frame.Pose.ToPose(c.Frame.FrameId))).ToArray();
+            var picked = SpatialRetrieval.Retrieve(pose, memory, engine.Config.ContextFrames);
+            var byId = candidates.ToDictionary(c => c.Frame.FrameId, StringComparer.Ordinal);
+            var blocks = new List<KvBlock>();
+            foreach (var p in picked)
+            {
+                var (c, f) = byId[p.Frame.Id];
+                blocks.Add(await BlockForAsync(c, f, content, k));
+            }
+            long r0 = Stopwatch.GetTimestamp();
+            var frame = await engine.RenderAsync(pose, k, blocks, FrameSeeds.For(_worldSeed, pose));
+            double renderMs = Stopwatch.GetElapsedTime(r0).TotalMilliseconds;
+            using var ms = new MemoryStream();
+            PngCodec.Write(frame, ms);
+            byte[] png = ms.ToArray();
+            bool novel = memory.All(m => SpatialRetrieval.Score(pose, m.Pose, RetrievalOptions.Default) >= SpatialMemory.DefaultNoveltyThreshold);
+            if (novel) await WriteBackAsync(cell, pose, frame, png, content, k);
+            result = new StepResult(request.Sequence, png, picked.Select(p => p.Frame.Id).ToArray(), FromMemory: false, novel, renderMs, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, candidates.Count);
+        }
+        _steps++;
+        _last = result;
+        return result;
+    }
+
+    /// <summary>The frame's KV block: silo cache, else its stored block, else re-encoded from its image (and stored).</summary>
+    private async Task<KvBlock> BlockForAsync(TileCell cell, FrameRecord f, IContentStore content, Intrinsics k)
+    {
+        string key = engine.ModelId + "|" + f.ImageName;
+        if (engine.GetCached(key) is { } cached) return cached;
+        KvBlock? block = null;
+        if (f.KvName is not null && f.KvModelVersion == engine.ModelId)
+        {
+            byte[]? bytes = null;
+            try { bytes = await content.GetAsync(ContentName.Parse(f.KvName)); }
+            catch (InvalidDataException) { } // corrupt in the store: re-encode below
+            if (bytes is not null) block = await engine.TryDeserializeAsync(bytes, $"{_worldId}/{f.FrameId}");
+        }
+        if (block is null)
+        {
+            var png = await content.GetAsync(ContentName.Parse(f.ImageName)) ?? throw new InvalidDataException($"frame {f.FrameId} image is missing from the store");
+            block = await engine.EncodeAsync(PngCodec.Decode(png), f.Pose.ToPose(f.FrameId), k);
+            var kvName = await content.PutAsync(await engine.SerializeAsync(block));
+            await GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId!)).SetKvAsync(f.FrameId, kvName.Value, engine.ModelId);
+        }
+        engine.PutCached(key, block);
+        return block;
+    }
+
+    private async Task WriteBackAsync(TileCell cell, Pose pose, RgbImage frame, byte[] png, IContentStore content, Intrinsics k)
+    {
+        var imageName = await content.PutAsync(png);
+        var block = await engine.EncodeAsync(frame, pose, k);
+        var kvName = await content.PutAsync(await engine.SerializeAsync(block));
+        engine.PutCached(engine.ModelId + "|" + imageName.Value, block);
+        // Frame ids from the image hash: a retried write-back of the same frame is a no-op.
+        var record = new FrameRecord($"gen-{imageName.Hex[..16]}", pose.ToDto(), imageName.Value, kvName.Value, engine.ModelId, Generated: true);
+        int added = await GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId!)).AddFramesAsync([record]);
+        if (added > 0) await GrainFactory.GetGrain<IWorldGrain>(_worldId!).FramesAddedAsync(cell, added);
+    }
+}

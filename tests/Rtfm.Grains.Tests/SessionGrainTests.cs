@@ -1,0 +1,88 @@
+// Sessions on a real silo: steps render frames from at most K retrieved frames, write novel
+// frames back, serve exact revisits from memory, retry safely by sequence number, and give
+// bit-identical frames when a world is replayed.
+using Rtfm.Core.Imaging;
+using Rtfm.Grains.Abstractions;
+using Rtfm.Grains.Worlds;
+using Rtfm.Scenes;
+
+namespace Rtfm.Grains.Tests;
+
+[Collection(nameof(ClusterCollection))]
+public sealed class SessionGrainTests(ClusterFixture fixture)
+{
+    private async Task<List<StepResult>> PlayAsync(string worldId, IReadOnlyList<Rtfm.Core.Geometry.Pose> poses)
+    {
+        var session = fixture.Grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
+        await session.OpenAsync(worldId);
+        var results = new List<StepResult>();
+        for (int i = 0; i < poses.Count; i++) results.Add(await session.StepAsync(new StepRequest(i, poses[i].ToDto())));
+        return results;
+    }
+
+    [Fact]
+    public async Task An_out_and_back_session_renders_writes_back_and_serves_revisits_from_memory()
+    {
+        string id = "sess-" + Guid.NewGuid().ToString("N")[..8];
+        var world = fixture.Grains.GetGrain<IWorldGrain>(id);
+        await world.CreateAsync(new WorldCreateRequest("frank", [], null, SceneSeed: 4, SceneFrames: 1, TileSize: 2f));
+        var scene = SceneGenerator.Generate(4);
+        var poses = Trajectories.OutAndBack(scene, 16, 4);
+        var results = await PlayAsync(id, poses);
+
+        Assert.True(results[0].FromMemory, "the first pose is the world's input frame");
+        foreach (var r in results)
+        {
+            var img = PngCodec.Decode(r.Png);
+            Assert.Equal(32, img.Width);
+            Assert.True(r.ContextFrameIds.Count <= ClusterFixture.SmallModel.ContextFrames);
+        }
+        int written = results.Count(r => r.WrittenBack);
+        Assert.True(written > 0, "an outbound walk explores new space, so some frames are novel");
+        Assert.Equal(1 + written, (await world.GetInfoAsync()).FrameCount);
+        // Every written-back pose is revisited on the way back and served from memory, identically.
+        for (int i = 0; i < poses.Count / 2; i++)
+        {
+            if (!results[i].WrittenBack) continue;
+            var back = results[poses.Count - 1 - i];
+            Assert.True(back.FromMemory);
+            Assert.Equal(results[i].Png, back.Png);
+        }
+    }
+
+    [Fact]
+    public async Task Replaying_a_world_gives_bit_identical_frames_and_retries_are_idempotent()
+    {
+        string id = "replay-" + Guid.NewGuid().ToString("N")[..8];
+        var scene = SceneGenerator.Generate(9);
+        var poses = Trajectories.Walk(scene, 6, 9);
+        var world = fixture.Grains.GetGrain<IWorldGrain>(id);
+        await world.CreateAsync(new WorldCreateRequest("gina", [], null, SceneSeed: 9, SceneFrames: 1));
+        var first = await PlayAsync(id, poses);
+        await world.DeleteAsync();
+        await world.CreateAsync(new WorldCreateRequest("gina", [], null, SceneSeed: 9, SceneFrames: 1));
+        var second = await PlayAsync(id, poses);
+        for (int i = 0; i < poses.Count; i++) Assert.Equal(first[i].Png, second[i].Png);
+
+        var session = fixture.Grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
+        await session.OpenAsync(id);
+        var a = await session.StepAsync(new StepRequest(7, poses[3].ToDto()));
+        var again = await session.StepAsync(new StepRequest(7, poses[4].ToDto())); // same sequence: the retried step's result
+        Assert.Equal(a.Png, again.Png);
+        await Assert.ThrowsAsync<ArgumentException>(() => session.StepAsync(new StepRequest(6, poses[0].ToDto())));
+    }
+
+    [Fact]
+    public async Task Bad_session_use_fails_clearly()
+    {
+        var session = fixture.Grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => session.StepAsync(new StepRequest(0, new PoseDto(0, 1, 0, 1, 0, 0, 0))));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => session.OpenAsync("no-such-world"));
+        await Assert.ThrowsAsync<ArgumentException>(() => session.OpenAsync("bad/id"));
+        string id = "bad-" + Guid.NewGuid().ToString("N")[..8];
+        await fixture.Grains.GetGrain<IWorldGrain>(id).CreateAsync(new WorldCreateRequest("hal", [], null, SceneSeed: 2));
+        await session.OpenAsync(id);
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => session.StepAsync(new StepRequest(0, new PoseDto(float.NaN, 1, 0, 1, 0, 0, 0))));
+        Assert.Contains("not finite", ex.Message);
+    }
+}
