@@ -72,6 +72,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Demo_runs_the_platform_on_an_in_process_silo()
+    {
+        string outDir = Path.Combine(_dir, "demo");
+        var (code, output, err) = Run("demo", "--frames", "6", "--out", outDir, "--threads", "2");
+        Assert.True(code == 0, $"exit {code}: {err}");
+        Assert.Contains("in-process Orleans silo", output);
+        Assert.Contains("return frames identical", output);
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(outDir, "model"), "*.png").Length);
+        Assert.True(Directory.Exists(Path.Combine(outDir, "platform-data", "state")), "grain state goes to the embedded file store");
+    }
+
+    [Fact]
     public void Render_writes_frames_contact_sheet_and_summary()
     {
         string outDir = Path.Combine(_dir, "loop");

@@ -20,8 +20,9 @@ internal static class DemoCommand
         };
         cmd.SetAction(p =>
         {
-            stdout.WriteLine("RTFM demo: a world is created from ONE posed image of a procedural scene (seed 7).");
-            stdout.WriteLine("A camera walks out and back; every new view is rendered by the learned renderer,");
+            stdout.WriteLine("RTFM demo: an in-process Orleans silo hosts a world created from ONE posed image of a");
+            stdout.WriteLine("procedural scene (seed 7). A session walks the camera out and back; every new view is");
+            stdout.WriteLine("rendered by the learned renderer,");
             stdout.WriteLine("attending to the KV blocks of at most K nearby stored frames (spatial memory).");
             stdout.WriteLine("New views are written back to memory when novel, so the return trip revisits them.");
             stdout.WriteLine();
@@ -35,7 +36,7 @@ internal static class DemoCommand
                 Threads: p.GetValue(threads),
                 Isa: CpuIsa.Auto,
                 WeightsPath: p.GetValue(weights));
-            var result = RenderRun.Execute(options, stdout, stderr);
+            var result = RenderRun.Execute(options, stdout, stderr, throughSilo: true);
             RenderRun.PrintSummary(result, stdout);
             stdout.WriteLine();
             stdout.WriteLine($"Output written to {result.OutputDirectory}");

@@ -5,7 +5,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Rtfm.Compute.Cpu;
 using Rtfm.Core.Imaging;
-using Rtfm.Model.Memory;
 using Rtfm.Scenes;
 
 namespace Rtfm.Cli.Rendering;
@@ -37,15 +36,14 @@ internal sealed record RenderRunResult(
 
 internal static class RenderRun
 {
-    public static RenderRunResult Execute(RenderRunOptions o, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs the pipeline on the engine alone (<c>rtfm render</c>) or through an in-process silo (<c>rtfm demo</c>).</summary>
+    public static RenderRunResult Execute(RenderRunOptions o, TextWriter stdout, TextWriter stderr, bool throughSilo = false)
     {
         var weights = ModelLoading.LoadWeights(o.WeightsPath);
-        using var model = ModelLoading.Create(weights, o.Threads, o.Isa);
-        var cfg = model.Config;
+        var cfg = weights.Config;
         stdout.WriteLine($"model:  {weights.Card.Summary}");
         if (!weights.Card.Trained)
             stdout.WriteLine("        UNTRAINED: no trained weights were found, so model frames are structured noise, not renderings.");
-        stdout.WriteLine($"engine: {model.Backend.Name}");
 
         var scene = SceneGenerator.Generate(o.SceneSeed);
         var intrinsics = scene.DefaultIntrinsics(cfg.ImageWidth, cfg.ImageHeight);
@@ -67,16 +65,11 @@ internal static class RenderRun
         }
         double gtMs = gtClock.Elapsed.TotalMilliseconds / poses.Count;
 
-        var session = new LocalWorldSession(model, new SpatialMemory(), intrinsics, o.WorldSeed);
-        for (int i = 0; i < o.InputFrames; i++) session.AddInputFrame(gt[i], poses[i]);
-
-        // Warm the JIT (tiered compilation) so per-frame times measure the engine, not compilation.
-        var warmBlocks = session.Memory.Frames.Select(f => f.Block).Take(cfg.ContextFrames).ToArray();
-        for (int i = 0; i < 3; i++)
-        {
-            var warm = model.Render(poses[0], intrinsics, warmBlocks, (ulong)i);
-            model.Encode(warm, poses[0], intrinsics);
-        }
+        using IFrameSource source = throughSilo
+            ? new SiloFrameSource(weights, o.WeightsPath, Path.Combine(outDir, "platform-data"), o.Threads, stdout)
+            : new LocalFrameSource(weights, o.Threads, o.Isa, o.WorldSeed);
+        stdout.WriteLine($"engine: {source.Engine}");
+        source.Start(gt.Take(o.InputFrames).ToArray(), poses.Take(o.InputFrames).ToArray(), intrinsics);
 
         var frames = new RgbImage[poses.Count];
         var times = new double[poses.Count];
@@ -85,9 +78,9 @@ internal static class RenderRun
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < poses.Count; i++)
         {
-            var step = session.Step(poses[i]);
+            var step = source.Step(poses[i]);
             frames[i] = step.Frame;
-            times[i] = step.RenderMilliseconds + step.EncodeMilliseconds;
+            times[i] = step.Milliseconds;
             if (step.FromMemory) fromMemory++;
             progress.Report(i + 1);
         }
@@ -120,7 +113,7 @@ internal static class RenderRun
             OutputDirectory: outDir,
             Model: weights.Card.Summary,
             Trained: weights.Card.Trained,
-            Engine: model.Backend.Name,
+            Engine: source.Engine,
             Scene: scene.Describe(),
             Trajectory: o.Trajectory.ToString().ToLowerInvariant(),
             Frames: poses.Count,
@@ -129,8 +122,8 @@ internal static class RenderRun
             P50Milliseconds: Percentile(sorted, 0.50),
             P99Milliseconds: Percentile(sorted, 0.99),
             GroundTruthMillisecondsPerFrame: gtMs,
-            FramesInMemory: session.Memory.Count,
-            KvBytes: session.Memory.KvBytes,
+            FramesInMemory: source.FramesInMemory,
+            KvBytes: source.KvBytes,
             FramesServedFromMemory: fromMemory,
             MeanPsnrVsGroundTruth: Enumerable.Range(0, poses.Count).Average(i => Math.Min(100.0, ImageMetrics.Psnr(gt[i], frames[i]))),
             RevisitPairs: pairs,

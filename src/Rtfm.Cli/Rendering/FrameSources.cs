@@ -1,0 +1,158 @@
+// Where `rtfm render` and `rtfm demo` get model frames from: the engine alone in this process
+// (LocalFrameSource), or the platform — world and session grains on an in-process Orleans silo
+// with the embedded stores (SiloFrameSource).
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rtfm.Compute.Cpu;
+using Rtfm.Core.Geometry;
+using Rtfm.Core.Imaging;
+using Rtfm.Grains.Abstractions;
+using Rtfm.Grains.Hosting;
+using Rtfm.Grains.Worlds;
+using Rtfm.Model;
+using Rtfm.Model.Memory;
+using Rtfm.Model.Weights;
+
+namespace Rtfm.Cli.Rendering;
+
+internal readonly record struct SourceStep(RgbImage Frame, double Milliseconds, bool FromMemory);
+
+internal interface IFrameSource : IDisposable
+{
+    string Engine { get; }
+
+    /// <summary>Creates the world from the given posed frames.</summary>
+    void Start(IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics);
+
+    SourceStep Step(Pose pose);
+
+    int FramesInMemory { get; }
+
+    long KvBytes { get; }
+}
+
+internal sealed class LocalFrameSource(ModelWeights weights, int threads, CpuIsa isa, ulong worldSeed) : IFrameSource
+{
+    private readonly RtfmModel _model = ModelLoading.Create(weights, threads, isa);
+    private LocalWorldSession? _session;
+
+    public string Engine => _model.Backend.Name + " (in process, no grains)";
+
+    public void Start(IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics)
+    {
+        _session = new LocalWorldSession(_model, new SpatialMemory(), intrinsics, worldSeed);
+        for (int i = 0; i < frames.Count; i++) _session.AddInputFrame(frames[i], poses[i]);
+        // Warm the JIT (tiered compilation) so per-frame times measure the engine, not compilation.
+        var blocks = _session.Memory.Frames.Select(f => f.Block).Take(_model.Config.ContextFrames).ToArray();
+        for (int i = 0; i < 3; i++) _model.Encode(_model.Render(poses[0], intrinsics, blocks, (ulong)i), poses[0], intrinsics);
+    }
+
+    public SourceStep Step(Pose pose)
+    {
+        var s = _session!.Step(pose);
+        return new SourceStep(s.Frame, s.RenderMilliseconds + s.EncodeMilliseconds, s.FromMemory);
+    }
+
+    public int FramesInMemory => _session?.Memory.Count ?? 0;
+
+    public long KvBytes => _session?.Memory.KvBytes ?? 0;
+
+    public void Dispose() => _model.Dispose();
+}
+
+internal sealed class SiloFrameSource : IFrameSource
+{
+    private const string WorldId = "demo";
+    private readonly IHost _host;
+    private readonly IGrainFactory _grains;
+    private readonly long _blockBytes;
+    private ISessionGrain? _session;
+    private long _sequence;
+
+    public SiloFrameSource(ModelWeights weights, string? weightsPath, string dataDirectory, int threads, TextWriter stdout)
+    {
+        // A fresh store each run: the demo is reproducible, and old demo worlds are not kept.
+        if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
+        var builder = Host.CreateApplicationBuilder();
+        // The demo's console is for the figures: Orleans' start-up notes (GC mode, watchdog) are
+        // not the user's problem here; errors still show.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        int siloPort = FreePort(), gatewayPort = FreePort();
+        builder.UseOrleans(silo => silo
+            .UseLocalhostClustering(siloPort, gatewayPort)
+            .AddRtfmPlatform(p =>
+            {
+                p.DataDirectory = dataDirectory;
+                p.WeightsPath = weightsPath;
+                p.UntrainedConfig = weights.Config;
+                p.Engine.Threads = threads;
+            }));
+        _host = builder.Build();
+        var clock = Stopwatch.StartNew();
+        _host.StartAsync().GetAwaiter().GetResult();
+        stdout.WriteLine($"silo:   in-process Orleans silo on localhost clustering, embedded stores in {dataDirectory} (started in {clock.Elapsed.TotalSeconds:F1} s)");
+        _grains = _host.Services.GetRequiredService<IGrainFactory>();
+        var c = weights.Config;
+        _blockBytes = 2L * c.Depth * c.TokensPerFrame * c.Width * sizeof(float);
+    }
+
+    public string Engine => "world + session grains on an in-process silo (CPU engine)";
+
+    /// <summary>A free loopback port, so a demo never collides with another silo on the machine.</summary>
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public int FramesInMemory { get; private set; }
+
+    public long KvBytes => FramesInMemory * _blockBytes;
+
+    public void Start(IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics)
+    {
+        var images = new List<PosedImage>();
+        for (int i = 0; i < frames.Count; i++)
+        {
+            using var ms = new MemoryStream();
+            PngCodec.Write(frames[i], ms);
+            images.Add(new PosedImage(ms.ToArray(), poses[i].ToDto()));
+        }
+        var world = _grains.GetGrain<IWorldGrain>(WorldId);
+        var info = world.CreateAsync(new WorldCreateRequest("demo", images, intrinsics.ToDto())).GetAwaiter().GetResult();
+        FramesInMemory = info.FrameCount;
+        _session = _grains.GetGrain<ISessionGrain>("demo-session");
+        _session.OpenAsync(WorldId).GetAwaiter().GetResult();
+        // Warm-up on a throwaway world, so per-frame times measure the platform rather than JIT
+        // compilation, and the demo world stays exactly as created.
+        var warm = _grains.GetGrain<IWorldGrain>("demo-warmup");
+        warm.CreateAsync(new WorldCreateRequest("demo", images, intrinsics.ToDto())).GetAwaiter().GetResult();
+        var warmSession = _grains.GetGrain<ISessionGrain>("demo-warmup-session");
+        warmSession.OpenAsync("demo-warmup").GetAwaiter().GetResult();
+        for (int i = 0; i < 3; i++)
+        {
+            var p = poses[0] with { Position = poses[0].Position + new System.Numerics.Vector3(0.5f * (i + 1), 0, 0) };
+            warmSession.StepAsync(new StepRequest(i, p.ToDto())).GetAwaiter().GetResult();
+        }
+        warm.DeleteAsync().GetAwaiter().GetResult();
+    }
+
+    public SourceStep Step(Pose pose)
+    {
+        var r = _session!.StepAsync(new StepRequest(_sequence++, pose.ToDto())).GetAwaiter().GetResult();
+        if (r.WrittenBack) FramesInMemory++;
+        return new SourceStep(PngCodec.Decode(r.Png), r.TotalMilliseconds, r.FromMemory);
+    }
+
+    public void Dispose()
+    {
+        _host.StopAsync().GetAwaiter().GetResult();
+        _host.Dispose();
+    }
+}
