@@ -7,7 +7,8 @@ public sealed record SessionInfo(
     [property: Id(0)] string WorldId,
     [property: Id(1)] string ModelId,
     [property: Id(2)] IntrinsicsDto Intrinsics,
-    [property: Id(3)] long Steps);
+    [property: Id(3)] long Steps,
+    [property: Id(4)] string Silo);
 
 /// <summary>One step. <see cref="Sequence"/> makes retries safe: a step with the last sequence number returns the last result again.</summary>
 [GenerateSerializer, Immutable]

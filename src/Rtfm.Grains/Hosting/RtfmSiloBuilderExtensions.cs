@@ -4,6 +4,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Persistence.FileStorage;
+using Orleans.Placement;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Rtfm.Grains.Placement;
 using Rtfm.Grains.Services;
 using Rtfm.Grains.Worlds;
 using Rtfm.Model;
@@ -24,6 +27,12 @@ public sealed class RtfmPlatformOptions
 
     /// <summary>The silo's render queue and KV cache.</summary>
     public RenderEngineOptions Engine { get; set; } = new();
+
+    /// <summary>What this silo renders with, advertised in its silo metadata: "cpu" (default) or "none" (hosts worlds and tiles only).</summary>
+    public string Render { get; set; } = "cpu";
+
+    /// <summary>Concurrent sessions this silo is sized for (advertised; informational for now).</summary>
+    public int Capacity { get; set; } = 4;
 }
 
 public static class RtfmSiloBuilderExtensions
@@ -34,7 +43,14 @@ public static class RtfmSiloBuilderExtensions
         var options = new RtfmPlatformOptions();
         configure(options);
         if (string.IsNullOrWhiteSpace(options.DataDirectory)) throw new ArgumentException("RtfmPlatformOptions.DataDirectory is empty: set a folder for grain state and content");
+        if (options.Render is not ("cpu" or "none")) throw new ArgumentException($"RtfmPlatformOptions.Render '{options.Render}' must be cpu or none (cuda arrives with the GPU backend)");
         string root = Path.GetFullPath(options.DataDirectory);
+        builder.UseSiloMetadata(new Dictionary<string, string>
+        {
+            [RenderMetadata.Render] = options.Render,
+            [RenderMetadata.Capacity] = options.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        builder.Services.AddPlacementFilter<RenderCapableFilterStrategy, RenderCapableFilterDirector>(ServiceLifetime.Singleton);
         builder.AddFileGrainStorage(RtfmStorageNames.State, o => o.RootDirectory = Path.Combine(root, "state"));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IWorldContentStores>(new FileWorldContentStores(Path.Combine(root, "content")));

@@ -8,6 +8,7 @@ using System.Text;
 using Rtfm.Core.Geometry;
 using Rtfm.Core.Imaging;
 using Rtfm.Grains.Abstractions;
+using Rtfm.Grains.Placement;
 using Rtfm.Grains.Services;
 using Rtfm.Model;
 using Rtfm.Model.Memory;
@@ -15,6 +16,8 @@ using Rtfm.Storage;
 
 namespace Rtfm.Grains.Worlds;
 
+[Orleans.Placement.ActivationCountBasedPlacement]
+[RenderCapableFilter]
 public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores) : Grain, ISessionGrain
 {
     private string? _worldId;
@@ -31,7 +34,7 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
         // The world's noise seed: the same view of the same world gets the same noise on every node.
         _worldSeed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(worldId)), 0);
         _last = null;
-        return new SessionInfo(worldId, engine.ModelId, _world.Intrinsics, _steps);
+        return new SessionInfo(worldId, engine.ModelId, _world.Intrinsics, _steps, GrainContext.Address.SiloAddress!.ToString());
     }
 
     public async Task<StepResult> StepAsync(StepRequest request)
