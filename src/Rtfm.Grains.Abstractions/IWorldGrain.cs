@@ -36,3 +36,15 @@ public interface ISpatialTileGrain : IGrainWithStringKey
     /// <summary>Clears the tile; returns the frames it held.</summary>
     Task<IReadOnlyList<FrameRecord>> ClearAsync();
 }
+
+/// <summary>Key: "catalog" (one per cluster). The list of worlds, kept by the world grains.</summary>
+public interface IWorldCatalogGrain : IGrainWithStringKey
+{
+    public const string Key = "catalog";
+
+    Task AddAsync(string worldId);
+
+    Task RemoveAsync(string worldId);
+
+    Task<IReadOnlyList<string>> ListAsync();
+}

@@ -61,9 +61,11 @@ public sealed class WorldGrainTests(ClusterFixture fixture)
         var b = ScenePng(5, 3);
         var info = await world.CreateAsync(new WorldCreateRequest("carol", [a.Image, b.Image], Intrinsics32));
         Assert.Equal(2, info.FrameCount);
+        Assert.Contains(id, await fixture.Grains.GetGrain<IWorldCatalogGrain>(IWorldCatalogGrain.Key).ListAsync());
         Assert.True(Directory.Exists(Path.Combine(fixture.DataDirectory, "content", id)));
         Assert.True(await world.DeleteAsync());
         Assert.False(await world.ExistsAsync());
+        Assert.DoesNotContain(id, await fixture.Grains.GetGrain<IWorldCatalogGrain>(IWorldCatalogGrain.Key).ListAsync());
         Assert.False(Directory.Exists(Path.Combine(fixture.DataDirectory, "content", id)));
         await Assert.ThrowsAsync<KeyNotFoundException>(() => world.GetInfoAsync());
         Assert.False(await world.DeleteAsync());

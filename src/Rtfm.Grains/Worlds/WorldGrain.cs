@@ -67,6 +67,7 @@ public sealed partial class WorldGrain(
             SceneSeed = request.Images.Count == 0 ? request.SceneSeed : null,
         };
         await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IWorldCatalogGrain>(IWorldCatalogGrain.Key).AddAsync(WorldId);
         LogCreated(logger, WorldId, records.Count, state.State.Tiles.Count);
         return Info();
     }
@@ -138,6 +139,7 @@ public sealed partial class WorldGrain(
         await stores.DeleteWorldAsync(WorldId);
         await state.ClearStateAsync();
         state.State = new WorldState(); // Orleans does not reset the state object on clear
+        await GrainFactory.GetGrain<IWorldCatalogGrain>(IWorldCatalogGrain.Key).RemoveAsync(WorldId);
         LogDeleted(logger, WorldId);
         DeactivateOnIdle();
         return true;

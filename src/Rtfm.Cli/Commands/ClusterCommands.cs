@@ -1,0 +1,183 @@
+// Client commands against a running silo: rtfm world create|list|info|delete, rtfm session play.
+// They connect through the silo's gateway on localhost (--gateway, default 30000).
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rtfm.Cli.Rendering;
+using Rtfm.Grains.Abstractions;
+using Rtfm.Grains.Worlds;
+using Rtfm.Scenes;
+using Rtfm.Scenes.Datasets;
+
+namespace Rtfm.Cli.Commands;
+
+internal static class ClusterCommands
+{
+    private static Option<int> Gateway() =>
+        new Option<int>("--gateway") { Description = "the silo's gateway port on localhost", DefaultValueFactory = _ => 30000 }
+            .Check(v => v is < 1 or > 65535 ? $"--gateway must be a TCP port (1-65535), got {v}" : null);
+
+    private static Option<string> WorldId(bool required = true) => new("--id") { Description = "world id (letters, digits, '-', '_')", Required = required };
+
+    /// <summary>Connects to the cluster, runs <paramref name="work"/>, disconnects.</summary>
+    private static int WithClient(int gateway, Func<IClusterClient, Task<int>> work)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(c => c.UseLocalhostClustering(gateway));
+        using var host = builder.Build();
+        try
+        {
+            host.StartAsync().WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new IOException($"cannot reach a silo at localhost:{gateway} ({ex.GetType().Name}); start one with 'dotnet run --project src/Rtfm.Silo' or pass --gateway", ex);
+        }
+        try { return work(host.Services.GetRequiredService<IClusterClient>()).GetAwaiter().GetResult(); }
+        finally { host.StopAsync().GetAwaiter().GetResult(); }
+    }
+
+    public static Command World(TextWriter stdout)
+    {
+        var world = new Command("world", "create, list, inspect and delete worlds on a running silo");
+
+        var id = WorldId();
+        var scene = new Option<int?>("--scene") { Description = "create from this procedural scene seed" };
+        var frames = CommonOptions.PositiveInt("--frames", "procedural frames the world starts from", 1, WorldGrain.MaxSceneFrames);
+        var images = new Option<string?>("--images") { Description = "create from posed images: a cameras.json as written by 'rtfm dataset' (PNG paths relative to it)" };
+        var owner = new Option<string>("--owner") { Description = "owner name", DefaultValueFactory = _ => Environment.UserName };
+        var tile = new Option<float>("--tile-size") { Description = "spatial tile size in metres", DefaultValueFactory = _ => 4f };
+        var gw = Gateway();
+        var create = new Command("create", "create a world from posed images or a procedural scene") { id, scene, frames, images, owner, tile, gw };
+        create.SetAction(p =>
+        {
+            string? imagesPath = p.GetValue(images);
+            int? seed = p.GetValue(scene);
+            if ((imagesPath is null) == (seed is null)) throw new UsageException("give exactly one of --scene SEED or --images cameras.json");
+            var request = imagesPath is null
+                ? new WorldCreateRequest(p.GetValue(owner)!, [], null, seed, p.GetValue(frames), p.GetValue(tile))
+                : ReadImages(imagesPath, p.GetValue(owner)!, p.GetValue(tile));
+            return WithClient(p.GetValue(gw), async client =>
+            {
+                var info = await client.GetGrain<IWorldGrain>(p.GetValue(id)!).CreateAsync(request);
+                Print(info, stdout);
+                return 0;
+            });
+        });
+
+        var listGw = Gateway();
+        var list = new Command("list", "list the worlds") { listGw };
+        list.SetAction(p => WithClient(p.GetValue(listGw), async client =>
+        {
+            var ids = await client.GetGrain<IWorldCatalogGrain>(IWorldCatalogGrain.Key).ListAsync();
+            foreach (var w in ids) stdout.WriteLine(w);
+            if (ids.Count == 0) stdout.WriteLine("(no worlds)");
+            return 0;
+        }));
+
+        var infoId = WorldId();
+        var infoGw = Gateway();
+        var info = new Command("info", "show a world") { infoId, infoGw };
+        info.SetAction(p => WithClient(p.GetValue(infoGw), async client =>
+        {
+            Print(await client.GetGrain<IWorldGrain>(p.GetValue(infoId)!).GetInfoAsync(), stdout);
+            return 0;
+        }));
+
+        var delId = WorldId();
+        var delGw = Gateway();
+        var delete = new Command("delete", "delete a world and everything it stored") { delId, delGw };
+        delete.SetAction(p => WithClient(p.GetValue(delGw), async client =>
+        {
+            bool existed = await client.GetGrain<IWorldGrain>(p.GetValue(delId)!).DeleteAsync();
+            if (!existed) throw new KeyNotFoundException($"world '{p.GetValue(delId)}' does not exist");
+            stdout.WriteLine($"deleted {p.GetValue(delId)}");
+            return 0;
+        }));
+
+        world.Subcommands.Add(create);
+        world.Subcommands.Add(list);
+        world.Subcommands.Add(info);
+        world.Subcommands.Add(delete);
+        return world;
+    }
+
+    private static WorldCreateRequest ReadImages(string path, string owner, float tileSize)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist");
+        DatasetScene meta;
+        try { meta = JsonSerializer.Deserialize<DatasetScene>(File.ReadAllText(path), PosedDataset.Json) ?? throw new InvalidDataException("empty"); }
+        catch (JsonException ex) { throw new InvalidDataException($"'{path}' is not a cameras.json: {ex.Message}", ex); }
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var images = new List<PosedImage>();
+        for (int i = 0; i < meta.Frames.Count; i++)
+        {
+            var f = meta.Frames[i];
+            if (f.Image is null) throw new InvalidDataException($"frame {i} of '{path}' names no image");
+            if (f.Position?.Length != 3 || f.RotationWxyz?.Length != 4) throw new InvalidDataException($"frame {i} of '{path}' needs position [x, y, z] and rotation_wxyz [w, x, y, z]");
+            images.Add(new PosedImage(File.ReadAllBytes(Path.Combine(dir, f.Image)),
+                new PoseDto(f.Position[0], f.Position[1], f.Position[2], f.RotationWxyz[0], f.RotationWxyz[1], f.RotationWxyz[2], f.RotationWxyz[3])));
+        }
+        var k = meta.Intrinsics;
+        return new WorldCreateRequest(owner, images, new IntrinsicsDto(k.Width, k.Height, k.Fx, k.Fy, k.Cx, k.Cy), null, 1, tileSize);
+    }
+
+    private static void Print(WorldInfo w, TextWriter stdout)
+    {
+        stdout.WriteLine($"world      {w.WorldId}");
+        stdout.WriteLine($"owner      {w.Owner}");
+        stdout.WriteLine($"model      {w.ModelId}");
+        stdout.WriteLine($"frames     {w.FrameCount} in {w.TileCount} tiles of {w.TileSize} m");
+        stdout.WriteLine($"created    {w.Created:u}, updated {w.Updated:u}");
+        if (w.SceneSeed is { } s) stdout.WriteLine($"scene      procedural seed {s}");
+    }
+
+    public static Command Session(TextWriter stdout, TextWriter stderr)
+    {
+        var world = new Option<string>("--world") { Description = "world id", Required = true };
+        var trajectory = new Option<string>("--trajectory") { Description = "orbit, walk, loop or random", DefaultValueFactory = _ => "loop" }
+            .Check(v =>
+            {
+                try { Trajectories.Parse(v ?? ""); return null; }
+                catch (ArgumentException ex) { return ex.Message; }
+            });
+        var frames = CommonOptions.PositiveInt("--frames", "steps to play", 24, 100_000);
+        var scene = new Option<int?>("--scene") { Description = "scene whose free space the path follows (default: the world's own procedural seed)" };
+        var outDir = new Option<string?>("--out") { Description = "write the frames as PNGs here" };
+        var gw = Gateway();
+        var play = new Command("play", "open a session on a world and play a camera path through it") { world, trajectory, frames, scene, outDir, gw };
+        play.SetAction(p => WithClient(p.GetValue(gw), async client =>
+        {
+            string worldId = p.GetValue(world)!;
+            var info = await client.GetGrain<IWorldGrain>(worldId).GetInfoAsync();
+            int seed = p.GetValue(scene) ?? info.SceneSeed ?? throw new UsageException($"world '{worldId}' is not procedural: pass --scene SEED to choose the space the camera path follows");
+            var poses = Trajectories.Create(Trajectories.Parse(p.GetValue(trajectory)!), SceneGenerator.Generate(seed), p.GetValue(frames), seed);
+            var session = client.GetGrain<ISessionGrain>($"{worldId}-{Guid.NewGuid():N}");
+            var opened = await session.OpenAsync(worldId);
+            stdout.WriteLine($"session on {worldId} ({opened.ModelId}) rendering on silo {opened.Silo}");
+            string? dir = p.GetValue(outDir);
+            if (dir is not null) Directory.CreateDirectory(dir);
+            var times = new List<double>();
+            int fromMemory = 0, written = 0;
+            var bar = ConsoleProgress.For(stderr, "steps", poses.Count);
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < poses.Count; i++)
+            {
+                var r = await session.StepAsync(new StepRequest(i, poses[i].ToDto()));
+                times.Add(r.TotalMilliseconds);
+                if (r.FromMemory) fromMemory++;
+                if (r.WrittenBack) written++;
+                if (dir is not null) await File.WriteAllBytesAsync(Path.Combine(dir, $"{i:D4}.png"), r.Png);
+                bar.Report(i + 1);
+            }
+            var sorted = times.Order().ToArray();
+            stdout.WriteLine($"{poses.Count} frames at {poses.Count / clock.Elapsed.TotalSeconds:F1} frames/s (p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]:F1} ms in the silo); {fromMemory} served from memory, {written} written back");
+            return 0;
+        }));
+        return new Command("session", "sessions on a running silo") { play };
+    }
+}
