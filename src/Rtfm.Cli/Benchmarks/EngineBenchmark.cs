@@ -28,10 +28,7 @@ internal static class EngineBenchmark
         var best = CpuIsaSupport.Best;
         var config = ModelConfig.Tiny;
         var md = new StringBuilder();
-        md.AppendLine("# Benchmarks");
-        md.AppendLine();
-        md.AppendLine("Written by `dotnet run -c Release --project src/Rtfm.Cli -- bench engine`. Figures vary between");
-        md.AppendLine("machines: compare the ratios, which are measured in one run.");
+        md.AppendLine("## Engine (`rtfm bench engine`)");
         md.AppendLine();
         md.AppendLine($"- CPU: {CpuName()} ({Environment.ProcessorCount} logical cores), {RuntimeInformation.FrameworkDescription}, best SIMD path {best}");
         md.AppendLine($"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -40,7 +37,7 @@ internal static class EngineBenchmark
 
         // 1. GEMM rates.
         stdout.WriteLine("f32 GEMM (y = x·W + b), GFLOP/s:");
-        md.AppendLine("## f32 GEMM (the peer figure)");
+        md.AppendLine("### f32 GEMM (the peer figure)");
         md.AppendLine();
         md.AppendLine("| shape M×K×N | path | threads | GFLOP/s |");
         md.AppendLine("|---|---|---:|---:|");
@@ -64,7 +61,7 @@ internal static class EngineBenchmark
         long encodeFlops = config.EncodeFlops();
         stdout.WriteLine();
         stdout.WriteLine($"frame: render {renderFlops / 1e9:F2} GFLOP (K = {config.ContextFrames}, {config.SamplerSteps} steps), write-back encode {encodeFlops / 1e9:F2} GFLOP");
-        md.AppendLine("## Whole frames (render with K = 4 context blocks, 4 sampler steps)");
+        md.AppendLine("### Whole frames (render with K = 4 context blocks, 4 sampler steps)");
         md.AppendLine();
         md.AppendLine($"FLOPs per frame from the config: render {renderFlops / 1e9:F3} GFLOP, encode (write-back) {encodeFlops / 1e9:F3} GFLOP.");
         md.AppendLine();
@@ -91,7 +88,7 @@ internal static class EngineBenchmark
         // 3. Per-op shares of the best configuration.
         if (opTimes is not null)
         {
-            md.AppendLine(Inv, $"## Per op ({best}, {maxThreads} threads, one render)");
+            md.AppendLine(Inv, $"### Per op ({best}, {maxThreads} threads, one render)");
             md.AppendLine();
             md.AppendLine("| op | calls / frame | ms / frame | share | GFLOP/s |");
             md.AppendLine("|---|---:|---:|---:|---:|");
@@ -117,7 +114,7 @@ internal static class EngineBenchmark
         // 4. Targets (issue: foundation + CPU engine).
         double fps = 1000 / bestRenderMs;
         double ratio = renderFlops / (bestRenderMs * 1e6) / gemm1024;
-        md.AppendLine("## Against the targets");
+        md.AppendLine("### Against the targets");
         md.AppendLine();
         md.AppendLine("| target | measured | met |");
         md.AppendLine("|---|---:|:---:|");

@@ -18,13 +18,21 @@ internal static class BenchCommand
         engine.SetAction(p =>
         {
             var report = EngineBenchmark.Run(p.GetValue(threads), p.GetValue(seconds), stdout, stderr);
-            string path = p.GetValue(output)!;
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            File.WriteAllText(path, report);
-            stdout.WriteLine($"wrote {path}");
+            BenchmarkReport.WriteSection(p.GetValue(output)!, "engine", report);
+            stdout.WriteLine($"wrote {p.GetValue(output)}");
             return 0;
         });
-        return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine };
+        var pThreads = CommonOptions.Threads();
+        var pFrames = CommonOptions.PositiveInt("--frames", "steps per session", 24, 10_000);
+        var pOutput = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
+        var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pOutput };
+        platform.SetAction(p =>
+        {
+            var report = PlatformBenchmark.Run(p.GetValue(pThreads), p.GetValue(pFrames), stdout);
+            BenchmarkReport.WriteSection(p.GetValue(pOutput)!, "platform", report);
+            stdout.WriteLine($"wrote {p.GetValue(pOutput)}");
+            return 0;
+        });
+        return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine, platform };
     }
 }

@@ -143,6 +143,14 @@ internal sealed class SiloFrameSource : IFrameSource
         warm.DeleteAsync().GetAwaiter().GetResult();
     }
 
+    /// <summary>Another session on the same world (for concurrent-session benchmarks).</summary>
+    public ISessionGrain OpenSession(string sessionId)
+    {
+        var session = _grains.GetGrain<ISessionGrain>(sessionId);
+        session.OpenAsync(WorldId).GetAwaiter().GetResult();
+        return session;
+    }
+
     public SourceStep Step(Pose pose)
     {
         var r = _session!.StepAsync(new StepRequest(_sequence++, pose.ToDto())).GetAwaiter().GetResult();
