@@ -33,7 +33,13 @@ public interface ISpatialTileGrain : IGrainWithStringKey
     /// <summary>Records the KV block stored for a frame (after a lazy encode).</summary>
     Task SetKvAsync(string frameId, string kvName, string modelVersion);
 
-    /// <summary>Clears the tile; returns the frames it held.</summary>
+    /// <summary>The image of a cached view rendered from exactly <paramref name="pose"/>, if any.</summary>
+    Task<string?> GetViewAsync(PoseDto pose);
+
+    /// <summary>Caches a rendered view (bounded per tile; the oldest views go first).</summary>
+    Task AddViewAsync(ViewRecord view);
+
+    /// <summary>Clears the tile (frames and views); returns the frames it held.</summary>
     Task<IReadOnlyList<FrameRecord>> ClearAsync();
 }
 

@@ -65,6 +65,15 @@ public sealed record FrameRecord(
     [property: Id(4)] string? KvModelVersion,
     [property: Id(5)] bool Generated);
 
+/// <summary>
+/// A view rendered from exactly <see cref="Pose"/> but not kept as memory (it was not novel):
+/// cached per tile so an exact revisit shows the same frame, never used as render context.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ViewRecord(
+    [property: Id(0)] PoseDto Pose,
+    [property: Id(1)] string ImageName);
+
 /// <summary>A tile's integer cell coordinates on the ground plane (x, z).</summary>
 [GenerateSerializer, Immutable]
 public readonly record struct TileCell([property: Id(0)] int X, [property: Id(1)] int Z)

@@ -18,7 +18,7 @@ public sealed class FileContentStore : IContentStore
 
     private string PathOf(ContentName name) => Path.Combine(_root, name.Hex[..2], name.Hex[2..4], name.Hex);
 
-    public async Task<ContentName> PutAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    public async Task<ContentName> PutAsync(ReadOnlyMemory<byte> content, bool durable = true, CancellationToken cancellationToken = default)
     {
         var name = ContentName.Of(content.Span);
         string path = PathOf(name);
@@ -31,7 +31,7 @@ public sealed class FileContentStore : IContentStore
             {
                 await fs.WriteAsync(content, cancellationToken).ConfigureAwait(false);
                 await fs.FlushAsync(cancellationToken).ConfigureAwait(false);
-                fs.Flush(flushToDisk: true);
+                if (durable) fs.Flush(flushToDisk: true);
             }
             File.Move(tmp, path, overwrite: true); // a concurrent writer of the same name wrote the same bytes
         }

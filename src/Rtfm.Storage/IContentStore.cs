@@ -6,8 +6,12 @@ namespace Rtfm.Storage;
 
 public interface IContentStore
 {
-    /// <summary>Stores the bytes (a no-op when already stored) and returns their name.</summary>
-    Task<ContentName> PutAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores the bytes (a no-op when already stored) and returns their name. With
+    /// <paramref name="durable"/> false the write may be lost on a crash (caches); either way a
+    /// partial object never appears under its name.
+    /// </summary>
+    Task<ContentName> PutAsync(ReadOnlyMemory<byte> content, bool durable = true, CancellationToken cancellationToken = default);
 
     /// <summary>The bytes stored under <paramref name="name"/>, verified against it; null when absent.
     /// Throws <see cref="InvalidDataException"/> when the stored bytes no longer match their name.</summary>

@@ -56,11 +56,21 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
                 candidates.Add((c, f));
 
         StepResult result;
+        var ownTile = GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId));
         var exact = candidates.FirstOrDefault(c => c.Frame.Pose == request.Pose);
-        if (exact.Frame is not null)
+        string? viewImage = exact.Frame is null ? await ownTile.GetViewAsync(request.Pose) : null;
+        byte[]? remembered = null;
+        if (exact.Frame is not null || viewImage is not null)
         {
-            var png = await content.GetAsync(ContentName.Parse(exact.Frame.ImageName)) ?? throw new InvalidDataException($"frame {exact.Frame.FrameId} image is missing from the store");
-            result = new StepResult(request.Sequence, png, [exact.Frame.FrameId], FromMemory: true, WrittenBack: false, 0, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, candidates.Count);
+            // An exact revisit: the stored frame, or the cached view rendered from this pose before.
+            string name = exact.Frame?.ImageName ?? viewImage!;
+            try { remembered = await content.GetAsync(ContentName.Parse(name)); }
+            catch (InvalidDataException) when (exact.Frame is null) { } // a damaged cached view is re-rendered
+            if (remembered is null && exact.Frame is not null) throw new InvalidDataException($"frame {exact.Frame.FrameId} image is missing from the store");
+        }
+        if (remembered is not null)
+        {
+            result = new StepResult(request.Sequence, remembered, [exact.Frame?.FrameId ?? "view"], FromMemory: true, WrittenBack: false, 0, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, candidates.Count);
         }
         else
         {
@@ -81,6 +91,7 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
             byte[] png = ms.ToArray();
             bool novel = memory.All(m => SpatialRetrieval.Score(pose, m.Pose, RetrievalOptions.Default) >= SpatialMemory.DefaultNoveltyThreshold);
             if (novel) await WriteBackAsync(cell, pose, frame, png, content, k);
+            else await ownTile.AddViewAsync(new ViewRecord(request.Pose, (await content.PutAsync(png, durable: false)).Value));
             result = new StepResult(request.Sequence, png, picked.Select(p => p.Frame.Id).ToArray(), FromMemory: false, novel, renderMs, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, candidates.Count);
         }
         _steps++;

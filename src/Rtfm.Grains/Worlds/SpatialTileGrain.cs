@@ -32,6 +32,21 @@ public sealed class SpatialTileGrain(
         await state.WriteStateAsync();
     }
 
+    /// <summary>Views cached per tile; bounded so storage grows with explored space, not with session length.</summary>
+    public const int MaxViews = 512;
+
+    public Task<string?> GetViewAsync(PoseDto pose) =>
+        Task.FromResult(state.State.Views.FirstOrDefault(v => v.Pose == pose)?.ImageName);
+
+    public async Task AddViewAsync(ViewRecord view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        if (state.State.Views.Any(v => v.Pose == view.Pose)) return;
+        state.State.Views.Add(view);
+        if (state.State.Views.Count > MaxViews) state.State.Views.RemoveAt(0);
+        await state.WriteStateAsync();
+    }
+
     public async Task<IReadOnlyList<FrameRecord>> ClearAsync()
     {
         var frames = state.State.Frames.ToArray();

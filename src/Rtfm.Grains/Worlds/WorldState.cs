@@ -22,6 +22,7 @@ public sealed class WorldState
 public sealed class TileState
 {
     [Id(0)] public List<FrameRecord> Frames { get; set; } = [];
+    [Id(1)] public List<ViewRecord> Views { get; set; } = [];
 }
 
 /// <summary>Names of the grain storage providers the platform uses.</summary>
