@@ -49,7 +49,7 @@ public sealed partial class RenderEngine : IDisposable
     public int CachedBlocks { get { lock (_cacheLock) return _cache.Count; } }
 
     /// <summary>Runs <paramref name="work"/> on the model, alone, on the thread pool; throws <see cref="RenderBusyException"/> when the queue is full.</summary>
-    private async Task<T> RunAsync<T>(Func<RtfmModel, T> work)
+    internal async Task<T> RunAsync<T>(Func<RtfmModel, T> work)
     {
         if (Interlocked.Increment(ref _waiting) > _options.MaxWaiting + 1)
         {
