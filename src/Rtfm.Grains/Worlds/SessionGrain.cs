@@ -50,10 +50,11 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
         var content = stores.ForWorld(_worldId);
 
         var cell = TileCell.Of(pose.Position.X, pose.Position.Z, _world.TileSize);
-        var candidates = new List<(TileCell Cell, FrameRecord Frame)>();
-        foreach (var c in cell.WithNeighbours())
-            foreach (var f in await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(_worldId)).GetFramesAsync())
-                candidates.Add((c, f));
+        // The nine tiles are read in parallel: one round trip, not nine.
+        string worldId = _worldId;
+        var perTile = await Task.WhenAll(cell.WithNeighbours().Select(async c =>
+            (Cell: c, Frames: await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(worldId)).GetFramesAsync())));
+        var candidates = perTile.SelectMany(t => t.Frames.Select(f => (t.Cell, Frame: f))).ToList();
 
         StepResult result;
         var ownTile = GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId));
