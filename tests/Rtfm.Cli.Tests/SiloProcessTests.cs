@@ -98,6 +98,18 @@ public sealed class SiloProcessTests : IAsyncLifetime
         (code, _, err) = Run("world", "info", "--id", "proc-1");
         Assert.Equal(1, code);
         Assert.Contains("does not exist", err);
+        // A world from posed images on disk: the cameras.json that 'rtfm dataset' writes.
+        var ds = Path.Combine(_dir, "ds");
+        var dsOut = new StringWriter();
+        Assert.Equal(0, CliApp.Run(["dataset", "--split", "test", "--scenes", "1", "--frames", "3", "--out", ds], dsOut, new StringWriter()));
+        string cameras = Directory.GetFiles(ds, "cameras.json", SearchOption.AllDirectories).Single();
+        (code, output, err) = Run("world", "create", "--id", "imported", "--images", cameras);
+        Assert.True(code == 0, err);
+        Assert.Contains("frames     3", output);
+        (code, _, err) = Run("world", "create", "--id", "both", "--images", cameras, "--scene", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("exactly one of --scene SEED or --images", err);
+
         (code, _, err) = Run("world", "create", "--id", "bad/id", "--scene", "1");
         Assert.Equal(1, code);
         Assert.Contains("may contain only letters", err);
