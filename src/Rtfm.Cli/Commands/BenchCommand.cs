@@ -23,7 +23,7 @@ internal static class BenchCommand
             return 0;
         });
         var pThreads = CommonOptions.Threads();
-        var pFrames = CommonOptions.PositiveInt("--frames", "steps per session", 24, 10_000);
+        var pFrames = CommonOptions.PositiveInt("--frames", "steps per session", 48, 10_000);
         var pOutput = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
         var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pOutput };
         platform.SetAction(p =>

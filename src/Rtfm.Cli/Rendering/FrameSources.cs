@@ -135,9 +135,9 @@ internal sealed class SiloFrameSource : IFrameSource
         warm.CreateAsync(new WorldCreateRequest("demo", images, intrinsics.ToDto())).GetAwaiter().GetResult();
         var warmSession = _grains.GetGrain<ISessionGrain>("demo-warmup-session");
         warmSession.OpenAsync("demo-warmup").GetAwaiter().GetResult();
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 8; i++)
         {
-            var p = poses[0] with { Position = poses[0].Position + new System.Numerics.Vector3(0.5f * (i + 1), 0, 0) };
+            var p = poses[0] with { Position = poses[0].Position + new System.Numerics.Vector3(0.3f * (i + 1), 0, 0) };
             warmSession.StepAsync(new StepRequest(i, p.ToDto())).GetAwaiter().GetResult();
         }
         warm.DeleteAsync().GetAwaiter().GetResult();
