@@ -13,7 +13,7 @@ public sealed record StoredFrame(string Id, Pose Pose, RgbImage Image, KvBlock B
 public sealed class SpatialMemory
 {
     /// <summary>
-    /// Default novelty threshold in retrieval-score units (~0.25 m, or ~30 degrees of turn):
+    /// Default novelty threshold in retrieval-score units (~0.25 m, or ~41 degrees of turn):
     /// below it a stored frame already shows what a new frame would, so storing it adds cost,
     /// not information.
     /// </summary>
