@@ -159,10 +159,16 @@ public sealed class AllocationTests
         var (frame, blocks) = RtfmModelTests.RenderScene(model);
         var pose = PoseAt(0.2f, 0, 0);
         var k = IntrinsicsFor(Small);
-        model.RenderInto(pose, k, blocks, 5, frame);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < 5; i++) model.RenderInto(pose, k, blocks, 5, frame);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.True(allocated < 2048, $"5 renders allocated {allocated} bytes");
+        for (int i = 0; i < 30; i++) model.RenderInto(pose, k, blocks, 5, frame); // past tiered-JIT promotion
+        // The counter is process-wide, so the runtime's own background work (JIT tier-up, timers)
+        // can land in a window; the engine allocating per frame would show in every window.
+        long best = long.MaxValue;
+        for (int window = 0; window < 5; window++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 5; i++) model.RenderInto(pose, k, blocks, 5, frame);
+            best = Math.Min(best, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+        Assert.True(best < 2048, $"5 renders allocated {best} bytes in the quietest of 5 windows");
     }
 }
