@@ -1,8 +1,8 @@
 // The ground-truth renderer: a Whitted-style CPU ray tracer. Lambert + Blinn-Phong shading,
 // hard shadows from point lights (shadow rays), mirror reflections (recursive, depth 3),
 // procedural textures, stratified supersampling. Rows run in parallel; every pixel is
-// computed alone from +, −, ×, ÷, sqrt and floor only, so the image is bit-identical for any
-// thread count and on every x86-64 machine.
+// computed alone from +, −, ×, ÷, sqrt, floor, abs, min and max only, so the image is
+// bit-identical for any thread count and on every x86-64 machine.
 using System.Numerics;
 using Rtfm.Core.Geometry;
 using Rtfm.Core.Imaging;
@@ -11,22 +11,47 @@ namespace Rtfm.Scenes;
 
 public static class RayTracer
 {
+    /// <summary>Reflection bounces followed after the primary hit.</summary>
     public const int MaxDepth = 3;
+
+    /// <summary>Largest supported samples per axis (64 samples per pixel).</summary>
+    public const int MaxSamplesPerAxis = 8;
+
+    /// <summary>Self-intersection guard: hits closer than this along a ray are ignored.</summary>
     private const float Epsilon = 1e-3f;
 
-    private readonly record struct Hit(float T, Vector3 Point, Vector3 Normal, Material Material);
+    private readonly record struct Hit(Vector3 Point, Vector3 Normal, Material Material);
+
+    /// <summary>
+    /// The scene's lists copied to arrays once per frame: the per-ray loops then index arrays
+    /// instead of allocating an enumerator per loop (which made rendering allocation-bound).
+    /// </summary>
+    private sealed class Frame(Scene scene)
+    {
+        public readonly ScenePlane[] Planes = [.. scene.Planes];
+        public readonly SceneSphere[] Spheres = [.. scene.Spheres];
+        public readonly SceneBox[] Boxes = [.. scene.Boxes];
+        public readonly PointLight[] Lights = [.. scene.Lights];
+        public readonly Vector3 Ambient = scene.Ambient;
+        public readonly Vector3 SkyHorizon = scene.SkyHorizon;
+        public readonly Vector3 SkyZenith = scene.SkyZenith;
+    }
 
     /// <summary>Renders the view of <paramref name="pose"/> to an image of the intrinsics' size.</summary>
-    /// <param name="threads">Parallel rows; 0 = one per core.</param>
+    /// <param name="threads">Rows rendered in parallel; 0 = one per core. The pixels do not depend on it.</param>
     /// <param name="samplesPerAxis">Stratified samples per pixel along each axis (2 = 4 samples).</param>
     public static RgbImage Render(Scene scene, Pose pose, Intrinsics intrinsics, int threads = 0, int samplesPerAxis = 2)
     {
         ArgumentNullException.ThrowIfNull(scene);
-        string? why = pose.Validate() ?? intrinsics.Validate();
-        if (why is not null) throw new ArgumentException(why);
-        if (samplesPerAxis < 1 || samplesPerAxis > 8) throw new ArgumentOutOfRangeException(nameof(samplesPerAxis), $"samples per axis {samplesPerAxis} must be in 1..8");
-        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads {threads} must be >= 0");
+        string? badPose = pose.Validate();
+        if (badPose is not null) throw new ArgumentException($"cannot render: {badPose}", nameof(pose));
+        string? badIntrinsics = intrinsics.Validate();
+        if (badIntrinsics is not null) throw new ArgumentException($"cannot render: {badIntrinsics}", nameof(intrinsics));
+        if (samplesPerAxis < 1 || samplesPerAxis > MaxSamplesPerAxis)
+            throw new ArgumentOutOfRangeException(nameof(samplesPerAxis), $"samples per axis {samplesPerAxis} must be in 1..{MaxSamplesPerAxis}");
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), $"threads {threads} must be >= 0 (0 = one per core)");
 
+        var frame = new Frame(scene);
         var image = new RgbImage(intrinsics.Width, intrinsics.Height);
         // Rotation matrix of the pose (camera-to-world), from the quaternion by plain arithmetic.
         float qw = pose.Rotation.W, qx = pose.Rotation.X, qy = pose.Rotation.Y, qz = pose.Rotation.Z;
@@ -41,6 +66,7 @@ public static class RayTracer
         {
             for (int u = 0; u < intrinsics.Width; u++)
             {
+                // Fixed sample order, so the sum rounds the same way whoever renders the row.
                 float r = 0, g = 0, b = 0;
                 for (int sy = 0; sy < s; sy++)
                 {
@@ -49,7 +75,7 @@ public static class RayTracer
                         float cx = (u + (sx + 0.5f) / s - intrinsics.Cx) / intrinsics.Fx;
                         float cy = (v + (sy + 0.5f) / s - intrinsics.Cy) / intrinsics.Fy;
                         var dir = Normalize(Add(Add(Scale(col0, cx), Scale(col1, cy)), col2));
-                        var c = Trace(scene, origin, dir, 0);
+                        var c = Trace(frame, origin, dir, 0);
                         r += c.X; g += c.Y; b += c.Z;
                     }
                 }
@@ -65,15 +91,15 @@ public static class RayTracer
     /// <summary>Clamp, then gamma 1/2 (a sqrt stands in for 1/2.2: same look, no pow).</summary>
     private static float ToDisplay(float linear) => MathF.Sqrt(Math.Clamp(linear, 0f, 1f));
 
-    private static Vector3 Trace(Scene scene, Vector3 origin, Vector3 dir, int depth)
+    private static Vector3 Trace(Frame scene, Vector3 origin, Vector3 dir, int depth)
     {
-        if (!Intersect(scene, origin, dir, float.PositiveInfinity, out var hit))
+        if (!Nearest(scene, origin, dir, out var hit))
         {
             float up = Math.Max(0f, dir.Y);
             return Add(Scale(scene.SkyHorizon, 1f - up), Scale(scene.SkyZenith, up));
         }
         var m = hit.Material;
-        var baseColour = Texture(m, hit.Point, hit.Normal);
+        var baseColour = Textures.Sample(m, hit.Point, hit.Normal);
         var n = hit.Normal;
         var colour = Mul(scene.Ambient, baseColour);
         var p = Add(hit.Point, Scale(n, Epsilon));
@@ -84,14 +110,14 @@ public static class RayTracer
             var l = Scale(toLight, 1f / dist);
             float lambert = Dot(n, l);
             if (lambert <= 0f) continue;
-            if (Intersect(scene, p, l, dist, out _)) continue; // hard shadow
+            if (Occluded(scene, p, l, dist)) continue; // hard shadow: the light is seen or not
             float atten = 1f / (1f + light.Falloff * dist2);
             colour = Add(colour, Scale(Mul(light.Intensity, baseColour), lambert * atten));
             if (m.Specular > 0f)
             {
                 var half = Normalize(Sub(l, dir));
                 float nh = Math.Max(0f, Dot(n, half));
-                float spec = nh * nh; spec *= spec; spec *= spec; spec *= spec; spec *= spec; // (n·h)^32
+                float spec = nh * nh; spec *= spec; spec *= spec; spec *= spec; spec *= spec; // (n·h)^32 without pow
                 colour = Add(colour, Scale(light.Intensity, m.Specular * spec * atten));
             }
         }
@@ -104,96 +130,96 @@ public static class RayTracer
         return colour;
     }
 
-    private static bool Intersect(Scene scene, Vector3 o, Vector3 d, float maxT, out Hit hit)
+    /// <summary>The nearest hit along the ray (planes, then spheres, then boxes; ties keep the first).</summary>
+    private static bool Nearest(Frame scene, Vector3 o, Vector3 d, out Hit hit)
     {
         hit = default;
-        float best = maxT;
+        float best = float.PositiveInfinity;
         foreach (var pl in scene.Planes)
         {
-            float denom = Dot(pl.Normal, d);
-            if (denom >= -1e-6f) continue; // only hits from the front side
-            float t = (pl.Offset - Dot(pl.Normal, o)) / denom;
-            if (t > Epsilon && t < best) { best = t; hit = new Hit(t, Add(o, Scale(d, t)), pl.Normal, pl.Material); }
+            float t = PlaneT(pl, o, d);
+            if (t > Epsilon && t < best) { best = t; hit = new Hit(Add(o, Scale(d, t)), pl.Normal, pl.Material); }
         }
         foreach (var sp in scene.Spheres)
         {
-            var oc = Sub(o, sp.Center);
-            float b = Dot(oc, d), c = Dot(oc, oc) - sp.Radius * sp.Radius, disc = b * b - c;
-            if (disc < 0f) continue;
-            float sq = MathF.Sqrt(disc), t = -b - sq;
-            if (t <= Epsilon) t = -b + sq;
+            float t = SphereT(sp, o, d);
             if (t > Epsilon && t < best)
             {
                 best = t;
                 var point = Add(o, Scale(d, t));
-                hit = new Hit(t, point, Scale(Sub(point, sp.Center), 1f / sp.Radius), sp.Material);
+                hit = new Hit(point, Scale(Sub(point, sp.Center), 1f / sp.Radius), sp.Material);
             }
         }
         foreach (var box in scene.Boxes)
         {
-            if (IntersectBox(box, o, d, out float t, out var normal) && t > Epsilon && t < best)
+            if (BoxT(box, o, d, out float t, out int axis, out float sign) && t > Epsilon && t < best)
             {
                 best = t;
-                hit = new Hit(t, Add(o, Scale(d, t)), normal, box.Material);
+                var normal = axis == 0 ? new Vector3(sign, 0, 0) : axis == 1 ? new Vector3(0, sign, 0) : new Vector3(0, 0, sign);
+                hit = new Hit(Add(o, Scale(d, t)), normal, box.Material);
             }
         }
-        return best < maxT;
+        return best < float.PositiveInfinity;
     }
 
-    private static bool IntersectBox(SceneBox box, Vector3 o, Vector3 d, out float t, out Vector3 normal)
+    /// <summary>Whether anything lies on the ray before <paramref name="maxT"/> (the shadow test; stops at the first blocker).</summary>
+    private static bool Occluded(Frame scene, Vector3 o, Vector3 d, float maxT)
+    {
+        foreach (var pl in scene.Planes)
+        {
+            float t = PlaneT(pl, o, d);
+            if (t > Epsilon && t < maxT) return true;
+        }
+        foreach (var sp in scene.Spheres)
+        {
+            float t = SphereT(sp, o, d);
+            if (t > Epsilon && t < maxT) return true;
+        }
+        foreach (var box in scene.Boxes)
+            if (BoxT(box, o, d, out float t, out _, out _) && t > Epsilon && t < maxT) return true;
+        return false;
+    }
+
+    /// <summary>Ray parameter of a plane hit from its front side, or −1 (planes are one-sided).</summary>
+    private static float PlaneT(ScenePlane pl, Vector3 o, Vector3 d)
+    {
+        float denom = Dot(pl.Normal, d);
+        if (denom >= -1e-6f) return -1f;
+        return (pl.Offset - Dot(pl.Normal, o)) / denom;
+    }
+
+    /// <summary>Ray parameter of the first sphere hit beyond Epsilon, or −1.</summary>
+    private static float SphereT(SceneSphere sp, Vector3 o, Vector3 d)
+    {
+        var oc = Sub(o, sp.Center);
+        float b = Dot(oc, d), c = Dot(oc, oc) - sp.Radius * sp.Radius, disc = b * b - c;
+        if (disc < 0f) return -1f;
+        float sq = MathF.Sqrt(disc), t = -b - sq;
+        return t <= Epsilon ? -b + sq : t;
+    }
+
+    /// <summary>Slab test; the entry face's axis and outward sign. False when missed or when the ray starts inside.</summary>
+    private static bool BoxT(SceneBox box, Vector3 o, Vector3 d, out float t, out int axis, out float sign)
     {
         float tNear = float.NegativeInfinity, tFar = float.PositiveInfinity;
-        int axisNear = 0;
-        float signNear = 0;
-        for (int axis = 0; axis < 3; axis++)
-        {
-            float oa = axis == 0 ? o.X : axis == 1 ? o.Y : o.Z;
-            float da = axis == 0 ? d.X : axis == 1 ? d.Y : d.Z;
-            float lo = axis == 0 ? box.Min.X : axis == 1 ? box.Min.Y : box.Min.Z;
-            float hi = axis == 0 ? box.Max.X : axis == 1 ? box.Max.Y : box.Max.Z;
-            if (MathF.Abs(da) < 1e-9f)
-            {
-                if (oa < lo || oa > hi) { t = 0; normal = default; return false; }
-                continue;
-            }
-            float t1 = (lo - oa) / da, t2 = (hi - oa) / da;
-            float sign = -1f;
-            if (t1 > t2) { (t1, t2) = (t2, t1); sign = 1f; }
-            if (t1 > tNear) { tNear = t1; axisNear = axis; signNear = sign; }
-            if (t2 < tFar) tFar = t2;
-            if (tNear > tFar) { t = 0; normal = default; return false; }
-        }
+        t = 0; axis = 0; sign = 0;
+        if (!Slab(o.X, d.X, box.Min.X, box.Max.X, 0, ref tNear, ref tFar, ref axis, ref sign)) return false;
+        if (!Slab(o.Y, d.Y, box.Min.Y, box.Max.Y, 1, ref tNear, ref tFar, ref axis, ref sign)) return false;
+        if (!Slab(o.Z, d.Z, box.Min.Z, box.Max.Z, 2, ref tNear, ref tFar, ref axis, ref sign)) return false;
         t = tNear;
-        normal = axisNear == 0 ? new Vector3(signNear, 0, 0) : axisNear == 1 ? new Vector3(0, signNear, 0) : new Vector3(0, 0, signNear);
         return tFar > Epsilon && tNear > Epsilon;
     }
 
-    /// <summary>Procedural texture: coordinates from the two axes the surface spans.</summary>
-    private static Vector3 Texture(Material m, Vector3 p, Vector3 n)
+    /// <summary>Narrows [tNear, tFar] by one axis' slab; false once the interval is empty.</summary>
+    private static bool Slab(float oa, float da, float lo, float hi, int a, ref float tNear, ref float tFar, ref int axis, ref float sign)
     {
-        if (m.Texture == TextureKind.Solid) return m.Color;
-        float ax = MathF.Abs(n.X), ay = MathF.Abs(n.Y), az = MathF.Abs(n.Z);
-        float u, v;
-        if (ay >= ax && ay >= az) { u = p.X; v = p.Z; }
-        else if (ax >= az) { u = p.Z; v = p.Y; }
-        else { u = p.X; v = p.Y; }
-        float fu = MathF.Floor(u * m.Scale), fv = MathF.Floor(v * m.Scale);
-        switch (m.Texture)
-        {
-            case TextureKind.Checker:
-                return ((int)(fu + fv) & 1) == 0 ? m.Color : m.Color2;
-            case TextureKind.Stripes:
-                return ((int)fu & 1) == 0 ? m.Color : m.Color2;
-            default:
-            {
-                float gu = u * m.Scale - fu, gv = v * m.Scale - fv;
-                if (gu < 0.07f || gv < 0.07f) return Scale(m.Color2, 0.35f); // grout
-                uint h = (uint)(int)fu * 73856093u ^ (uint)(int)fv * 19349663u;
-                h ^= h >> 13; h *= 0x5bd1e995u; h ^= h >> 15;
-                float shade = 0.8f + 0.4f * (h & 0xFFFF) / 65535f;
-                return Scale(m.Color, shade);
-            }
-        }
+        if (MathF.Abs(da) < 1e-9f) return oa >= lo && oa <= hi;
+        float t1 = (lo - oa) / da, t2 = (hi - oa) / da;
+        float s = -1f;
+        if (t1 > t2) { (t1, t2) = (t2, t1); s = 1f; }
+        if (t1 > tNear) { tNear = t1; axis = a; sign = s; }
+        if (t2 < tFar) tFar = t2;
+        return tNear <= tFar;
     }
 
     // Explicit component arithmetic: System.Numerics may lower to SIMD dot products whose

@@ -76,7 +76,7 @@ public static class SceneGenerator
         var light = new PointLight(new Vector3((float)rng.NextDouble(w * 0.3, w * 0.7), h - 0.25f, (float)rng.NextDouble(d * 0.3, d * 0.7)), new Vector3(1.6f, 1.5f, 1.35f), 0.02f);
         return new Scene(seed, SceneKind.Room, planes, boxes, spheres, [light],
             Ambient: new Vector3(0.18f), SkyHorizon: Vector3.Zero, SkyZenith: Vector3.Zero,
-            WalkMin: new Vector3(0.7f, 1.2f, 0.7f), WalkMax: new Vector3(w - 0.7f, 1.7f, d - 0.7f));
+            Bounds: new Aabb(new Vector3(0.7f, 1.2f, 0.7f), new Vector3(w - 0.7f, 1.7f, d - 0.7f)));
     }
 
     private static Scene OpenSpace(int seed, DeterministicRandom rng)
@@ -97,7 +97,7 @@ public static class SceneGenerator
         var light = new PointLight(new Vector3((float)rng.NextDouble(-4, 4), 9f, (float)rng.NextDouble(-4, 4)), new Vector3(1.9f, 1.8f, 1.6f), 0.004f);
         return new Scene(seed, SceneKind.OpenSpace, planes, boxes, spheres, [light],
             Ambient: new Vector3(0.22f, 0.23f, 0.27f), SkyHorizon: new Vector3(0.75f, 0.82f, 0.92f), SkyZenith: new Vector3(0.25f, 0.45f, 0.85f),
-            WalkMin: new Vector3(-8, 1.2f, -8), WalkMax: new Vector3(8, 1.7f, 8));
+            Bounds: new Aabb(new Vector3(-8, 1.2f, -8), new Vector3(8, 1.7f, 8)));
     }
 
     /// <summary>Boxes and spheres on the floor without overlaps, one sphere a mirror, the spot <paramref name="keepClear"/> left free.</summary>
