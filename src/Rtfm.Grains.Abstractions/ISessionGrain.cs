@@ -33,5 +33,12 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Opens (or re-opens) the session on a world; KeyNotFoundException when the world does not exist.</summary>
     Task<SessionInfo> OpenAsync(string worldId);
 
+    /// <summary>Renders one pose. The step answers once the frame is rendered; what it keeps (a novel
+    /// frame, a cached view) is written behind, visible to this session at once and to others
+    /// when written (docs/decisions.md, "Write-behind sessions").</summary>
     Task<StepResult> StepAsync(StepRequest request);
+
+    /// <summary>Waits until everything this session kept is written to its world; returns how many
+    /// items were written. Throws when storage fails (the items stay queued and are retried).</summary>
+    Task<int> FlushAsync();
 }

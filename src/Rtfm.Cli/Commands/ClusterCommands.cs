@@ -174,8 +174,10 @@ internal static class ClusterCommands
                 if (dir is not null) await File.WriteAllBytesAsync(Path.Combine(dir, $"{i:D4}.png"), r.Png);
                 bar.Report(i + 1);
             }
+            int flushed = await session.FlushAsync();
+            double seconds = clock.Elapsed.TotalSeconds;
             var sorted = times.Order().ToArray();
-            stdout.WriteLine($"{poses.Count} frames at {poses.Count / clock.Elapsed.TotalSeconds:F1} frames/s (p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]:F1} ms in the silo); {fromMemory} served from memory, {written} written back");
+            stdout.WriteLine($"{poses.Count} frames at {poses.Count / seconds:F1} frames/s (p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]:F1} ms in the silo); {fromMemory} served from memory, {written} written back ({flushed} writes were still queued at the last step)");
             return 0;
         }));
         return new Command("session", "sessions on a running silo") { play };
