@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): installs and starts what the tests need, then
 # runs every test project in Release and prints one closing line "N passed, N failed".
-# Today the tests need only the .NET SDK; later issues add Azurite, redis-server and NVRTC here.
+# Services the tests need are installed and started by the scripts in infra/test/ (each exports
+# the address the tests read, e.g. RTFM_TEST_REDIS) and stopped when this script exits.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,7 +13,11 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# shellcheck source=infra/test/redis.sh
+source infra/test/redis.sh
+cleanup() { rtfm_redis_stop; rm -f "$log"; }
+trap cleanup EXIT
+rtfm_redis_start
 set +e
 dotnet test Rtfm.Platform.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -30,7 +30,8 @@ public sealed record StepResult(
 /// <summary>Key: any session id. Not shared between clients.</summary>
 public interface ISessionGrain : IGrainWithStringKey
 {
-    /// <summary>Opens (or re-opens) the session on a world; KeyNotFoundException when the world does not exist.</summary>
+    /// <summary>Opens (or re-opens) the session on a world; KeyNotFoundException when the world does not exist.
+    /// The world id is stored: a session whose silo dies reopens by itself at its next step elsewhere.</summary>
     Task<SessionInfo> OpenAsync(string worldId);
 
     /// <summary>Renders one pose. The step answers once the frame is rendered; what it keeps (a novel
@@ -41,4 +42,7 @@ public interface ISessionGrain : IGrainWithStringKey
     /// <summary>Waits until everything this session kept is written to its world; returns how many
     /// items were written. Throws when storage fails (the items stay queued and are retried).</summary>
     Task<int> FlushAsync();
+
+    /// <summary>The world, steps and hosting silo of this activation (steps restart at 0 on a new activation).</summary>
+    Task<SessionInfo> GetInfoAsync();
 }

@@ -59,6 +59,7 @@ public static class RtfmSiloBuilderExtensions
             : ModelWeights.Load(options.WeightsPath)));
         builder.Services.AddSingleton(options.Engine);
         builder.Services.AddSingleton<RenderEngine>();
+        if (options.Render != "none") builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RenderEngineWarmUp>();
         return builder;
     }
 }

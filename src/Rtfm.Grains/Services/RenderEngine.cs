@@ -85,6 +85,24 @@ public sealed partial class RenderEngine : IDisposable
         catch (KvBlockMismatchException ex) { LogBadBlock(_logger, what, ex.Message); return null; }
     }
 
+    /// <summary>
+    /// Runs an encode and two renders on a synthetic frame so that the first session on this silo
+    /// (e.g. one failing over from a dead silo) does not pay for JIT compilation and first-touch
+    /// allocation of the engine.
+    /// </summary>
+    public async Task WarmUpAsync()
+    {
+        var c = Config;
+        var image = new RgbImage(c.ImageWidth, c.ImageHeight);
+        var random = new Rtfm.Core.Numerics.DeterministicRandom(1);
+        var pixels = image.Pixels;
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)random.NextDouble();
+        var k = Intrinsics.FromFieldOfView(c.ImageWidth, c.ImageHeight, 60f);
+        var block = await EncodeAsync(image, Pose.Identity, k).ConfigureAwait(false);
+        var context = Enumerable.Repeat(block, c.ContextFrames).ToArray();
+        for (int i = 0; i < 2; i++) await RenderAsync(Pose.Identity, k, context, (ulong)i).ConfigureAwait(false);
+    }
+
     public KvBlock? GetCached(string key)
     {
         lock (_cacheLock)

@@ -20,7 +20,11 @@ namespace Rtfm.Grains.Worlds;
 
 [Orleans.Placement.ActivationCountBasedPlacement]
 [RenderCapableFilter]
-public sealed partial class SessionGrain(RenderEngine engine, IWorldContentStores stores, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+public sealed partial class SessionGrain(
+    RenderEngine engine,
+    IWorldContentStores stores,
+    ILogger<SessionGrain> logger,
+    [PersistentState("session", RtfmStorageNames.State)] IPersistentState<SessionState> state) : Grain, ISessionGrain
 {
     private SessionWriteBehind? _writes;
     private IContentStore? _content;
@@ -41,12 +45,23 @@ public sealed partial class SessionGrain(RenderEngine engine, IWorldContentStore
         _last = null;
         _content = stores.ForWorld(worldId);
         _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, logger);
+        if (state.State.WorldId != worldId)
+        {
+            state.State.WorldId = worldId;
+            await state.WriteStateAsync();
+        }
         return new SessionInfo(worldId, engine.ModelId, _world.Intrinsics, _steps, GrainContext.Address.SiloAddress!.ToString());
     }
 
     public async Task<StepResult> StepAsync(StepRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (_worldId is null && state.State.WorldId is { } reopen)
+        {
+            // This activation is new (first step after a silo failure or deactivation): reopen.
+            LogReopened(logger, this.GetPrimaryKeyString(), reopen);
+            await OpenAsync(reopen);
+        }
         if (_worldId is null || _world is null || _writes is null) throw new InvalidOperationException("session is not open: call OpenAsync(worldId) first");
         if (_last is not null && request.Sequence == _last.Sequence) return _last; // a retried step
         if (_last is not null && request.Sequence < _last.Sequence)
@@ -178,6 +193,12 @@ public sealed partial class SessionGrain(RenderEngine engine, IWorldContentStore
         }
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
+
+    public Task<SessionInfo> GetInfoAsync() =>
+        Task.FromResult(new SessionInfo(_worldId ?? state.State.WorldId ?? "", engine.ModelId, _world?.Intrinsics ?? new IntrinsicsDto(0, 0, 0, 0, 0, 0), _steps, GrainContext.Address.SiloAddress!.ToString()));
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Session {SessionId} reopened on world {WorldId} in a new activation")]
+    private static partial void LogReopened(ILogger logger, string sessionId, string worldId);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Session on world {WorldId} deactivated with {Pending} kept frames/views unwritten: {Reason}")]
     private static partial void LogLostOnDeactivation(ILogger logger, string worldId, int pending, string reason);
