@@ -46,3 +46,10 @@ if [ "$passed" -eq 0 ]; then
   echo "test.sh: no test ran" >&2
   exit 1
 fi
+# Every test project must have reported: a project that failed to build reports nothing.
+projects=$(find tests -name '*.Tests.csproj' | wc -l)
+reported=$(grep -cE '(Passed|Failed)! +- +Failed:' "$log" || true)
+if [ "$reported" -ne "$projects" ]; then
+  echo "test.sh: ${reported} of ${projects} test projects reported results (a build error above?)" >&2
+  exit 1
+fi

@@ -8,7 +8,9 @@ public sealed record SessionInfo(
     [property: Id(1)] string ModelId,
     [property: Id(2)] IntrinsicsDto Intrinsics,
     [property: Id(3)] long Steps,
-    [property: Id(4)] string Silo);
+    [property: Id(4)] string Silo,
+    [property: Id(5)] int PendingFrames = 0,
+    [property: Id(6)] string? WriteError = null);
 
 /// <summary>One step. <see cref="Sequence"/> makes retries safe: a step with the last sequence number returns the last result again.</summary>
 [GenerateSerializer, Immutable]
@@ -43,6 +45,7 @@ public interface ISessionGrain : IGrainWithStringKey
     /// items were written. Throws when storage fails (the items stay queued and are retried).</summary>
     Task<int> FlushAsync();
 
-    /// <summary>The world, steps and hosting silo of this activation (steps restart at 0 on a new activation).</summary>
+    /// <summary>The world, steps and hosting silo of this activation (steps restart at 0 on a new activation),
+    /// and the write-behind's health: kept frames not yet stored and, when storage is failing, why.</summary>
     Task<SessionInfo> GetInfoAsync();
 }

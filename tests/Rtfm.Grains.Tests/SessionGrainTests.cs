@@ -94,7 +94,7 @@ public sealed class SessionGrainTests(ClusterFixture fixture)
         var world = fixture.Grains.GetGrain<IWorldGrain>(id);
         await world.CreateAsync(new WorldCreateRequest("ivy", [], null, SceneSeed: 5, SceneFrames: 1, TileSize: 2f));
         var scene = SceneGenerator.Generate(5);
-        var poses = Trajectories.RandomWalk(scene, SessionWriteBehind.MaxPending + 8, 5).Skip(1).ToArray();
+        var poses = Trajectories.RandomWalk(scene, 64, 5).Skip(1).ToArray();
         var session = fixture.Grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
         await session.OpenAsync(id);
         var results = new List<StepResult> { await session.StepAsync(new StepRequest(0, poses[0].ToDto())) };
@@ -108,11 +108,19 @@ public sealed class SessionGrainTests(ClusterFixture fixture)
         int seq = 1;
         try
         {
-            for (; seq < 1 + SessionWriteBehind.MaxPending; seq++)
+            // Rendering goes on from memory while kept frames queue up to the bound...
+            for (; results.Skip(1).Count(r => r.WrittenBack) < ClusterFixture.MaxPendingFrames; seq++)
+            {
+                Assert.True(seq < poses.Length - 1, "the walk kept too few frames to reach the queue's bound");
                 results.Add(await session.StepAsync(new StepRequest(seq, poses[seq].ToDto())));
+            }
             Assert.All(results.Skip(1), r => Assert.False(r.FromMemory, "the walk's poses are new: each is rendered"));
+            // ...then steps fail clearly instead of holding unbounded memory.
             var full = await Assert.ThrowsAsync<InvalidOperationException>(() => session.StepAsync(new StepRequest(seq, poses[seq].ToDto())));
             Assert.Contains("write-back is failing", full.Message);
+            var degraded = await session.GetInfoAsync();
+            Assert.Equal(ClusterFixture.MaxPendingFrames, degraded.PendingFrames);
+            Assert.False(string.IsNullOrEmpty(degraded.WriteError), "a session with failing writes reports why");
             await Assert.ThrowsAsync<InvalidOperationException>(() => session.FlushAsync());
         }
         finally
@@ -125,6 +133,9 @@ public sealed class SessionGrainTests(ClusterFixture fixture)
         var retried = await session.StepAsync(new StepRequest(seq, poses[seq].ToDto()));
         results.Add(retried);
         await session.FlushAsync();
+        var healthy = await session.GetInfoAsync();
+        Assert.Equal(0, healthy.PendingFrames);
+        Assert.Null(healthy.WriteError);
         Assert.Equal(1 + results.Count(r => r.WrittenBack), (await world.GetInfoAsync()).FrameCount);
         // A fresh session sees every kept frame, and a kept pose is served from memory, bit for bit.
         var keptIndex = results.FindIndex(r => r.WrittenBack);

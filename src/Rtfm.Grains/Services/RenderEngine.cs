@@ -21,6 +21,16 @@ public sealed class RenderEngineOptions
     public int Threads { get; set; }
 }
 
+public sealed class WriteBehindOptions
+{
+    /// <summary>Kept frames a session may hold unwritten (each holds its KV block in memory: 0.8 MB for
+    /// the tiny model) before its steps fail; ~30 s of walking at interactive rates with storage down.</summary>
+    public int MaxPendingFrames { get; set; } = 256;
+
+    /// <summary>Cached views a session may hold unwritten (~10 KB each); the oldest is dropped beyond.</summary>
+    public int MaxPendingViews { get; set; } = 512;
+}
+
 /// <summary>The silo's render queue is full: try again later or on another silo.</summary>
 public sealed class RenderBusyException(string message) : InvalidOperationException(message);
 

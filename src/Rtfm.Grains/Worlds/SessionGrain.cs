@@ -23,6 +23,7 @@ namespace Rtfm.Grains.Worlds;
 public sealed partial class SessionGrain(
     RenderEngine engine,
     IWorldContentStores stores,
+    WriteBehindOptions writeBehind,
     ILogger<SessionGrain> logger,
     [PersistentState("session", RtfmStorageNames.State)] IPersistentState<SessionState> state) : Grain, ISessionGrain
 {
@@ -44,7 +45,7 @@ public sealed partial class SessionGrain(
         _worldSeed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(worldId)), 0);
         _last = null;
         _content = stores.ForWorld(worldId);
-        _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, logger);
+        _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, writeBehind, logger);
         if (state.State.WorldId != worldId)
         {
             state.State.WorldId = worldId;
@@ -195,7 +196,8 @@ public sealed partial class SessionGrain(
     }
 
     public Task<SessionInfo> GetInfoAsync() =>
-        Task.FromResult(new SessionInfo(_worldId ?? state.State.WorldId ?? "", engine.ModelId, _world?.Intrinsics ?? new IntrinsicsDto(0, 0, 0, 0, 0, 0), _steps, GrainContext.Address.SiloAddress!.ToString()));
+        Task.FromResult(new SessionInfo(_worldId ?? state.State.WorldId ?? "", engine.ModelId, _world?.Intrinsics ?? new IntrinsicsDto(0, 0, 0, 0, 0, 0), _steps, GrainContext.Address.SiloAddress!.ToString(),
+            _writes?.PendingFrames ?? 0, _writes?.LastError));
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Session {SessionId} reopened on world {WorldId} in a new activation")]
     private static partial void LogReopened(ILogger logger, string sessionId, string worldId);

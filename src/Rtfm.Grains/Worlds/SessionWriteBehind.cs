@@ -3,8 +3,10 @@
 // written afterwards, in order, while the next frames render. Until an item is written it stays
 // visible to this session's own steps (as a retrieval candidate, an exact revisit, a KV block),
 // so a session sees exactly what it would have seen with synchronous writes: frames stay
-// bit-identical. Other sessions see the item once its tile has it. The queue is bounded: when
-// storage falls behind or fails, steps wait for room instead of queueing without bound.
+// bit-identical. Other sessions see the item once its tile has it. The queue is bounded: kept
+// frames by count (each holds a KV block in memory), cached views by count, oldest view dropped
+// first (a view is a cache: losing one costs a re-render). With storage down, steps keep
+// rendering until the frame bound is reached, then fail clearly until storage is back.
 // Everything here runs on the owning grain's scheduler (one thread at a time): no locks.
 using Microsoft.Extensions.Logging;
 using Rtfm.Grains.Abstractions;
@@ -15,11 +17,8 @@ using Rtfm.Storage;
 namespace Rtfm.Grains.Worlds;
 
 internal sealed partial class SessionWriteBehind(
-    string worldId, IGrainFactory grains, IContentStore content, RenderEngine engine, ILogger logger)
+    string worldId, IGrainFactory grains, IContentStore content, RenderEngine engine, WriteBehindOptions options, ILogger logger)
 {
-    /// <summary>Items (frames + views) that may wait to be written before a step waits for room.</summary>
-    public const int MaxPending = 32;
-
     /// <summary>A generated frame kept as memory, with its image bytes and its (possibly still encoding) KV block.</summary>
     public sealed class PendingFrame(TileCell cell, FrameRecord record, byte[] png, Func<Task<KvBlock>> encode)
     {
@@ -40,8 +39,14 @@ internal sealed partial class SessionWriteBehind(
     private readonly LinkedList<object> _queue = new(); // PendingFrame | PendingView, in step order
     private Task _drain = Task.CompletedTask;
     private Exception? _lastError;
+    private int _frames, _views;
 
     public int Count => _queue.Count;
+
+    public int PendingFrames => _frames;
+
+    /// <summary>Why the last write failed, while items are still pending; null when healthy.</summary>
+    public string? LastError => _queue.Count > 0 ? _lastError?.Message : null;
 
     /// <summary>The frames not yet in their tiles: a snapshot, taken before reading the tiles.</summary>
     public PendingFrame[] Frames() => _queue.OfType<PendingFrame>().ToArray();
@@ -52,24 +57,39 @@ internal sealed partial class SessionWriteBehind(
     public void AddFrame(PendingFrame frame)
     {
         _queue.AddLast(frame);
+        _frames++;
         Kick();
     }
 
     public void AddView(TileCell cell, PoseDto pose, byte[] png)
     {
         _queue.AddLast(new PendingView(cell, pose, png));
+        _views++;
+        // Views are a cache: over the bound the oldest queued one is dropped (never the head, which may be in flight).
+        if (_views > options.MaxPendingViews)
+        {
+            for (var node = _queue.First?.Next; node is not null; node = node.Next)
+            {
+                if (node.Value is PendingView)
+                {
+                    _queue.Remove(node);
+                    _views--;
+                    break;
+                }
+            }
+        }
         Kick();
     }
 
-    /// <summary>Waits until the queue has room (storage slow or down: the step waits, bounded memory).</summary>
+    /// <summary>Waits until the queue has room for another kept frame; fails clearly when storage is failing and it is full.</summary>
     public async Task WaitForRoomAsync()
     {
         Kick();
-        while (_queue.Count >= MaxPending)
+        while (_frames >= options.MaxPendingFrames)
         {
             await _drain;
-            if (_queue.Count >= MaxPending && _lastError is not null)
-                throw new InvalidOperationException($"session write-back is failing with {_queue.Count} items pending: {_lastError.Message}", _lastError);
+            if (_frames >= options.MaxPendingFrames && _lastError is not null)
+                throw new InvalidOperationException($"session write-back is failing with {_frames} kept frames pending (the bound): {_lastError.Message}", _lastError);
             Kick();
         }
     }
@@ -109,6 +129,8 @@ internal sealed partial class SessionWriteBehind(
                 return;
             }
             _queue.RemoveFirst();
+            if (node.Value is PendingFrame) _frames--;
+            else _views--;
             _lastError = null;
         }
     }
