@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): installs and starts what the tests need, then
 # runs every test project in Release and prints one closing line "N passed, N failed".
-# Today the tests need only the .NET SDK; later issues add Azurite, redis-server and NVRTC here.
+# Each service the tests need has its own script under infra/test/ (started here, stopped at exit).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,7 +12,10 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# Azurite (blob storage emulator): exports RTFM_TEST_BLOB_CONNECTION for the blob tests.
+source infra/test/azurite.sh
+trap 'rm -f "$log"; azurite_stop' EXIT
+azurite_start
 set +e
 dotnet test Rtfm.Platform.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
