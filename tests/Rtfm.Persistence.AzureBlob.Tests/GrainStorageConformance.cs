@@ -55,4 +55,9 @@ public sealed class FileGrainStorageConformanceTests(FileStorageSiloFixture fixt
     : GrainStorageConformanceTests<FileStorageSiloFixture>(fixture), IClassFixture<FileStorageSiloFixture>;
 
 public sealed class AzureBlobGrainStorageConformanceTests(BlobStorageSiloFixture fixture)
-    : GrainStorageConformanceTests<BlobStorageSiloFixture>(fixture), IClassFixture<BlobStorageSiloFixture>;
+    : GrainStorageConformanceTests<BlobStorageSiloFixture>(fixture), IClassFixture<BlobStorageSiloFixture>
+{
+    // If-None-Match:* is decided by the service: of two simultaneous first writes, one gets 201, the other 409.
+    [Fact]
+    public Task Two_writers_racing_on_a_fresh_state_exactly_one_wins() => AssertExactlyOneOfTwoRacingFirstWritesWins(rounds: 20);
+}
