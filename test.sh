@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): installs and starts what the tests need, then
 # runs every test project in Release and prints one closing line "N passed, N failed".
-# Each service the tests need has its own script under infra/test/ (started here, stopped at exit).
+# Services the tests need are installed and started by the scripts in infra/test/ (each exports
+# the address the tests read, e.g. RTFM_TEST_BLOB_CONNECTION) and stopped when this script exits.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,10 +13,11 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log=$(mktemp)
-# Azurite (blob storage emulator): exports RTFM_TEST_BLOB_CONNECTION for the blob tests.
+# shellcheck source=infra/test/azurite.sh
 source infra/test/azurite.sh
-trap 'rm -f "$log"; azurite_stop' EXIT
-azurite_start
+cleanup() { rtfm_azurite_stop; rm -f "$log"; }
+trap cleanup EXIT
+rtfm_azurite_start
 set +e
 dotnet test Rtfm.Platform.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

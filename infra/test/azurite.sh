@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Azurite (the Azure Storage emulator, blob service only) for the blob-storage tests.
-# Source it, then call azurite_start; call azurite_stop when done (test.sh does it in its EXIT
-# trap). azurite_start installs the npm package into .tools/azurite (ignored by git) when it is
-# missing, starts azurite-blob on 127.0.0.1, a free port and a fresh temporary data folder,
-# waits until it answers and exports:
+# Source it, call rtfm_azurite_start, and rtfm_azurite_stop when done (test.sh: in its EXIT
+# trap). Start installs the npm package into .tools/azurite (ignored by git) when missing,
+# starts azurite-blob on 127.0.0.1, a free port and a fresh temporary data folder, waits
+# until it answers and exports:
 #   RTFM_TEST_BLOB_CONNECTION   connection string of the running emulator
 #   RTFM_TEST_AZURITE_BLOB      the azurite-blob program (tests that stop and restart their own)
 # Run alone to try it:  bash infra/test/azurite.sh   (starts, prints the connection, stops)
@@ -18,7 +18,7 @@ _azurite_data=""
 _azurite_account=devstoreaccount1
 _azurite_key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
-azurite_install() {
+rtfm_azurite_install() {
   local bin="${_azurite_dir}/node_modules/.bin/azurite-blob"
   if [ -x "$bin" ]; then return 0; fi
   if ! command -v npm >/dev/null 2>&1; then
@@ -34,10 +34,10 @@ _azurite_free_port() {
   node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
 
-azurite_start() {
+rtfm_azurite_start() {
   local t0 t1 t2 port bin i
   t0=$(date +%s.%N)
-  azurite_install || return 1
+  rtfm_azurite_install || return 1
   t1=$(date +%s.%N)
   bin="${_azurite_dir}/node_modules/.bin/azurite-blob"
   port=$(_azurite_free_port)
@@ -68,7 +68,7 @@ azurite_start() {
     'BEGIN { printf "azurite: blob service on 127.0.0.1:%s, ready in %.1f s (install check %.1f s)\n", p, c - b, b - a }'
 }
 
-azurite_stop() {
+rtfm_azurite_stop() {
   if [ -n "$_azurite_pid" ]; then
     kill "$_azurite_pid" 2>/dev/null || true
     wait "$_azurite_pid" 2>/dev/null || true
@@ -82,7 +82,7 @@ azurite_stop() {
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
-  trap azurite_stop EXIT
-  azurite_start
+  trap rtfm_azurite_stop EXIT
+  rtfm_azurite_start
   echo "RTFM_TEST_BLOB_CONNECTION=${RTFM_TEST_BLOB_CONNECTION}"
 fi

@@ -81,6 +81,24 @@ public sealed class AzureBlobProviderTests
     }
 
     [Fact]
+    public async Task Content_stores_register_in_one_call_and_a_host_with_unusable_options_fails_at_start()
+    {
+        using var good = new HostBuilder()
+            .ConfigureServices(s => s.AddAzureBlobContentStores(o => { o.ConnectionString = "UseDevelopmentStorage=true"; o.ContainerName = "worlds"; }))
+            .Build();
+        await good.StartAsync();
+        Assert.Equal("worlds", good.Services.GetRequiredService<AzureBlobContentStores>().ContainerName);
+        await good.StopAsync();
+
+        using var bad = new HostBuilder()
+            .ConfigureServices(s => s.AddAzureBlobContentStores(o => o.ContainerName = "x"))
+            .Build();
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => bad.StartAsync());
+        Assert.Contains("set ConnectionString", ex.Message);
+        Assert.Contains("3 to 63", ex.Message);
+    }
+
+    [Fact]
     public void Only_transient_failures_are_retried()
     {
         foreach (int status in new[] { 0, 408, 429, 500, 502, 503, 504 })

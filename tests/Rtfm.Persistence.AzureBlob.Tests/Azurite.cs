@@ -12,7 +12,7 @@ public static class Azurite
             ? value
             : throw new InvalidOperationException(
                 $"{ConnectionVariable} is not set: these tests need Azurite. Run ./test.sh (it starts Azurite), or " +
-                "`source infra/test/azurite.sh && azurite_start` in your shell before `dotnet test`.");
+                "`source infra/test/azurite.sh && rtfm_azurite_start` in your shell before `dotnet test`.");
 
     /// <summary>A container name no other test run uses.</summary>
     public static string FreshContainerName(string kind) => $"{kind}-{Guid.NewGuid():N}"[..Math.Min(63, kind.Length + 33)];

@@ -85,7 +85,7 @@ public sealed class BlobOutageTests(ITestOutputHelper output) : IDisposable
     {
         string program = Environment.GetEnvironmentVariable(Azurite.ProgramVariable) is { Length: > 0 } p
             ? p
-            : throw new InvalidOperationException($"{Azurite.ProgramVariable} is not set: this test starts its own Azurite. Run ./test.sh, or `source infra/test/azurite.sh && azurite_start` before `dotnet test`.");
+            : throw new InvalidOperationException($"{Azurite.ProgramVariable} is not set: this test starts its own Azurite. Run ./test.sh, or `source infra/test/azurite.sh && rtfm_azurite_start` before `dotnet test`.");
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,

@@ -21,11 +21,18 @@ public static class AzureBlobContentStoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var builder = services.AddOptions<AzureBlobContentStoreOptions>();
         configure(builder);
-        builder.Validate(o => AzureBlobOptionsValidator.Validate(o, "content").Count == 0,
-            "AzureBlobContentStoreOptions are invalid; AzureBlobOptionsValidator.Validate lists what to fix");
-        services.AddTransient<Orleans.IConfigurationValidator>(sp => new AzureBlobOptionsValidator(
-            sp.GetRequiredService<IOptions<AzureBlobContentStoreOptions>>().Value, "content"));
+        services.AddSingleton<IValidateOptions<AzureBlobContentStoreOptions>, ContentStoreOptionsValidation>();
+        builder.ValidateOnStart(); // a host with unusable options fails at start, with the fix in the message
         services.AddSingleton<AzureBlobContentStores>();
         return services;
+    }
+
+    private sealed class ContentStoreOptionsValidation : IValidateOptions<AzureBlobContentStoreOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AzureBlobContentStoreOptions options)
+        {
+            var errors = AzureBlobOptionsValidator.Validate(options, "content");
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
     }
 }
