@@ -2,7 +2,8 @@
 # The project's one test command (README, CI): installs and starts what the tests need, then
 # runs every test project in Release and prints one closing line "N passed, N failed".
 # Services the tests need are installed and started by the scripts in infra/test/ (each exports
-# the address the tests read, e.g. RTFM_TEST_REDIS) and stopped when this script exits.
+# the address the tests read, e.g. RTFM_TEST_REDIS, RTFM_TEST_BLOB_CONNECTION) and stopped when
+# this script exits.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,9 +16,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 log=$(mktemp)
 # shellcheck source=infra/test/redis.sh
 source infra/test/redis.sh
-cleanup() { rtfm_redis_stop; rm -f "$log"; }
+# shellcheck source=infra/test/azurite.sh
+source infra/test/azurite.sh
+cleanup() { rtfm_azurite_stop; rtfm_redis_stop; rm -f "$log"; }
 trap cleanup EXIT
 rtfm_redis_start
+rtfm_azurite_start
 set +e
 dotnet test Rtfm.Platform.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
