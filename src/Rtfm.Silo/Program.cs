@@ -20,12 +20,16 @@ builder.UseOrleans(silo => silo
     .AddRtfmPlatform(p =>
     {
         p.DataDirectory = options.DataDirectory;
+        p.Storage = options.Storage;
+        p.BlobConnectionString = options.BlobConnectionString;
+        p.BlobStateContainer = options.BlobStateContainer;
+        p.BlobContentContainer = options.BlobContentContainer;
         p.WeightsPath = options.WeightsPath;
         p.Render = options.Render;
         p.Capacity = options.Capacity;
         p.Engine.Threads = options.EngineThreads;
     }));
 using var host = builder.Build();
-Console.WriteLine($"rtfm-silo: process {Environment.ProcessId}, silo port {options.SiloPort}, gateway {options.GatewayPort}, render {options.Render}, clustering {cluster.Clustering} (cluster {cluster.ClusterId}), data {Path.GetFullPath(options.DataDirectory)}");
+Console.WriteLine($"rtfm-silo: process {Environment.ProcessId}, silo port {options.SiloPort}, gateway {options.GatewayPort}, render {options.Render}, clustering {cluster.Clustering} (cluster {cluster.ClusterId}), storage {(options.Storage == "blob" ? $"blob ({options.BlobStateContainer}, {options.BlobContentContainer})" : Path.GetFullPath(options.DataDirectory))}");
 await host.RunAsync();
 return 0;

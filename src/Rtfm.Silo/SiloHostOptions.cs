@@ -7,6 +7,10 @@ public sealed class SiloHostOptions
     public const string Section = "Rtfm";
 
     public string DataDirectory { get; set; } = "rtfm-data";
+    public string Storage { get; set; } = "file";
+    public string? BlobConnectionString { get; set; }
+    public string BlobStateContainer { get; set; } = "rtfm-state";
+    public string BlobContentContainer { get; set; } = "rtfm-content";
     public string? WeightsPath { get; set; }
     public string Render { get; set; } = "cpu";
     public int Capacity { get; set; } = 4;
@@ -20,6 +24,9 @@ public sealed class SiloHostOptions
         var p = new List<string>();
         if (string.IsNullOrWhiteSpace(DataDirectory)) p.Add("Rtfm:DataDirectory is empty: set a folder for grain state and world content");
         if (WeightsPath is not null && !File.Exists(WeightsPath)) p.Add($"Rtfm:WeightsPath '{WeightsPath}' does not exist: point it at a .safetensors file or remove it to use the untrained init");
+        if (Storage is not ("file" or "blob")) p.Add($"Rtfm:Storage '{Storage}' must be file (this machine only) or blob (Azure Blob storage: any node resumes any world)");
+        if (Storage == "blob" && string.IsNullOrWhiteSpace(BlobConnectionString))
+            p.Add("Rtfm:BlobConnectionString is empty: with Rtfm:Storage=blob give an Azure Storage connection string (Azurite: UseDevelopmentStorage=true)");
         if (Render is not ("cpu" or "none")) p.Add($"Rtfm:Render '{Render}' must be cpu or none");
         if (Capacity < 1 || Capacity > 1024) p.Add($"Rtfm:Capacity {Capacity} must be between 1 and 1024");
         if (SiloPort is < 1 or > 65535) p.Add($"Rtfm:SiloPort {SiloPort} must be a TCP port (1-65535)");

@@ -1,6 +1,7 @@
-// Two real silo processes in one Redis-clustered cluster sharing one store: a session keeps
-// going when the silo hosting it stops (gracefully) or is killed (-9). Needs redis-server:
-// ./test.sh starts one and exports RTFM_TEST_REDIS (host:port).
+// Two real silo processes in one Redis-clustered cluster, their state in blob storage (Azurite),
+// nothing shared on disk: a session keeps going when the silo hosting it stops (gracefully) or
+// is killed (-9). Needs redis-server and Azurite: ./test.sh starts both and exports
+// RTFM_TEST_REDIS (host:port) and RTFM_TEST_BLOB_CONNECTION.
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,13 +25,22 @@ public sealed class FailoverTests(ITestOutputHelper output) : IDisposable
             ? r
             : throw new InvalidOperationException("RTFM_TEST_REDIS is not set: run the tests through ./test.sh, which starts redis-server, or start one and export RTFM_TEST_REDIS=127.0.0.1:PORT");
 
+    private static string Blob =>
+        Environment.GetEnvironmentVariable("RTFM_TEST_BLOB_CONNECTION") is { Length: > 0 } b
+            ? b
+            : throw new InvalidOperationException("RTFM_TEST_BLOB_CONNECTION is not set: run the tests through ./test.sh, which starts Azurite, or start it (infra/test/azurite.sh) and export its connection string");
+
     private RtfmClusterOptions Cluster => new() { Clustering = RtfmClusterOptions.Redis, RedisConnectionString = Redis, ClusterId = _clusterId };
 
     private async Task<(SiloProcess A, SiloProcess B)> StartTwoSilosAsync()
     {
-        string[] settings = ["--Cluster:Clustering=redis", $"--Cluster:RedisConnectionString={Redis}", $"--Cluster:ClusterId={_clusterId}"];
-        string data = Path.Combine(_dir, "data"); // one store for both: on one machine a shared folder, across machines blob storage
-        var started = await Task.WhenAll(SiloProcess.StartAsync(data, settings), SiloProcess.StartAsync(data, settings));
+        string[] settings =
+        [
+            "--Cluster:Clustering=redis", $"--Cluster:RedisConnectionString={Redis}", $"--Cluster:ClusterId={_clusterId}",
+            "--Rtfm:Storage=blob", $"--Rtfm:BlobConnectionString={Blob}", $"--Rtfm:BlobStateContainer={_clusterId}-state", $"--Rtfm:BlobContentContainer={_clusterId}-content",
+        ];
+        // Each silo its own (unused) local folder: everything durable is in blob storage.
+        var started = await Task.WhenAll(SiloProcess.StartAsync(Path.Combine(_dir, "a"), settings), SiloProcess.StartAsync(Path.Combine(_dir, "b"), settings));
         return (started[0], started[1]);
     }
 
@@ -41,6 +51,15 @@ public sealed class FailoverTests(ITestOutputHelper output) : IDisposable
         builder.UseOrleansClient(c => c.UseRtfmClustering(Cluster, 0));
         var host = builder.Build();
         await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        // Both silos must be active members before the test starts; otherwise there is nowhere to fail over to.
+        var management = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        var clock = Stopwatch.StartNew();
+        int active = 0;
+        while ((active = (await management.GetHosts(onlyActive: true)).Count) < 2)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"only {active} of 2 silos became active members of cluster {_clusterId} within 30 s");
+            await Task.Delay(100);
+        }
         return host;
     }
 

@@ -1,12 +1,13 @@
-// Registers the platform on a silo: grain state in a local file store, per-world content
-// stores on disk, the render model. The embedded defaults; the durable-worlds work swaps
-// both stores for Azure Blob without touching the grains.
+// Registers the platform on a silo: grain state and per-world content stores (embedded: local
+// files; durable: Azure Blob storage, so any node resumes any world), the render model and
+// engine, placement. The grains do not know which stores they run on.
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Persistence.FileStorage;
 using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Rtfm.Grains.Placement;
+using Rtfm.Persistence.AzureBlob.Hosting;
 using Rtfm.Grains.Services;
 using Rtfm.Grains.Worlds;
 using Rtfm.Model;
@@ -16,6 +17,21 @@ namespace Rtfm.Grains.Hosting;
 
 public sealed class RtfmPlatformOptions
 {
+    public const string FileStorage = "file";
+    public const string BlobStorage = "blob";
+
+    /// <summary>"file" (embedded default: DataDirectory on this machine) or "blob" (Azure Blob storage: any node resumes any world).</summary>
+    public string Storage { get; set; } = FileStorage;
+
+    /// <summary>Azure Storage connection string for "blob" (Azurite: UseDevelopmentStorage=true or its documented account string).</summary>
+    public string? BlobConnectionString { get; set; }
+
+    /// <summary>Container of grain state blobs for "blob".</summary>
+    public string BlobStateContainer { get; set; } = "rtfm-state";
+
+    /// <summary>Container of frames and KV blocks for "blob" (one prefix per world).</summary>
+    public string BlobContentContainer { get; set; } = "rtfm-content";
+
     /// <summary>Root folder of the embedded stores: DATA/state (grain state), DATA/content (frames, KV blocks).</summary>
     public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, "rtfm-data");
 
@@ -46,6 +62,8 @@ public static class RtfmSiloBuilderExtensions
         var options = new RtfmPlatformOptions();
         configure(options);
         if (string.IsNullOrWhiteSpace(options.DataDirectory)) throw new ArgumentException("RtfmPlatformOptions.DataDirectory is empty: set a folder for grain state and content");
+        if (options.Storage is not (RtfmPlatformOptions.FileStorage or RtfmPlatformOptions.BlobStorage))
+            throw new ArgumentException($"RtfmPlatformOptions.Storage '{options.Storage}' must be {RtfmPlatformOptions.FileStorage} or {RtfmPlatformOptions.BlobStorage}");
         if (options.Render is not ("cpu" or "none")) throw new ArgumentException($"RtfmPlatformOptions.Render '{options.Render}' must be cpu or none (cuda arrives with the GPU backend)");
         string root = Path.GetFullPath(options.DataDirectory);
         builder.UseSiloMetadata(new Dictionary<string, string>
@@ -54,9 +72,28 @@ public static class RtfmSiloBuilderExtensions
             [RenderMetadata.Capacity] = options.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Services.AddPlacementFilter<RenderCapableFilterStrategy, RenderCapableFilterDirector>(ServiceLifetime.Singleton);
-        builder.AddFileGrainStorage(RtfmStorageNames.State, o => o.RootDirectory = Path.Combine(root, "state"));
+        if (options.Storage == RtfmPlatformOptions.BlobStorage)
+        {
+            if (string.IsNullOrWhiteSpace(options.BlobConnectionString))
+                throw new ArgumentException("RtfmPlatformOptions.BlobConnectionString is empty: blob storage needs a connection string (Azurite: UseDevelopmentStorage=true)");
+            builder.AddAzureBlobGrainStorage(RtfmStorageNames.State, o =>
+            {
+                o.ConnectionString = options.BlobConnectionString;
+                o.ContainerName = options.BlobStateContainer;
+            });
+            builder.Services.AddAzureBlobContentStores(o =>
+            {
+                o.ConnectionString = options.BlobConnectionString;
+                o.ContainerName = options.BlobContentContainer;
+            });
+            builder.Services.AddSingleton<IWorldContentStores, BlobWorldContentStores>();
+        }
+        else
+        {
+            builder.AddFileGrainStorage(RtfmStorageNames.State, o => o.RootDirectory = Path.Combine(root, "state"));
+            builder.Services.AddSingleton<IWorldContentStores>(new FileWorldContentStores(Path.Combine(root, "content")));
+        }
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IWorldContentStores>(new FileWorldContentStores(Path.Combine(root, "content")));
         builder.Services.AddSingleton(_ => new PlatformModel(options.WeightsPath is null
             ? ModelWeights.RandomInit(options.UntrainedConfig, seed: 1)
             : ModelWeights.Load(options.WeightsPath)));
