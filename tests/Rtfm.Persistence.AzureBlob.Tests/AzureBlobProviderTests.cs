@@ -148,6 +148,86 @@ public sealed class AzureBlobProviderTests
         }
     }
 
+    [Fact]
+    public async Task A_write_whose_answer_was_lost_is_not_reported_as_a_conflict_when_retried()
+    {
+        string connection = Azurite.ConnectionString;
+        var dropper = new DropFirstAnswers();
+        var services = new ServiceCollection().AddSerializer().AddLogging();
+        string container = Azurite.FreshContainerName("lost-answer");
+        services.AddAzureBlobGrainStorage("lossy", o =>
+        {
+            o.ConnectionString = connection;
+            o.ContainerName = container;
+            o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer(Options.Create(new SystemTextJsonGrainStorageSerializerOptions()));
+            o.ConfigureClient = c => c.AddPolicy(dropper, Azure.Core.HttpPipelinePosition.PerCall);
+        });
+        await using var provider = services.BuildServiceProvider();
+        var storage = provider.GetRequiredKeyedService<IGrainStorage>("lossy");
+        try
+        {
+            var grain = GrainId.Create("world", "lossy");
+            var state = new GrainState<ConformanceState> { State = new ConformanceState { Text = "first", Numbers = [7] } };
+            // Creates the container first, so that the dropped PUTs below are blob uploads.
+            await storage.WriteStateAsync("s", grain, new GrainState<ConformanceState> { State = new ConformanceState { Text = "warm-up" } });
+            // The first write (If-None-Match:*) lands, its answer is lost, the retry meets 409.
+            dropper.DropNextPut = true;
+            var fresh = GrainId.Create("world", "lossy-fresh");
+            await storage.WriteStateAsync("s", fresh, state);
+            Assert.Equal(1, dropper.Dropped);
+            var read = new GrainState<ConformanceState>();
+            await storage.ReadStateAsync("s", fresh, read);
+            Assert.Equal("first", read.State!.Text);
+            Assert.Equal(read.ETag, state.ETag);
+
+            // An update (If-Match) lands, its answer is lost, the retry meets 412.
+            state.State.Text = "second";
+            dropper.DropNextPut = true;
+            await storage.WriteStateAsync("s", fresh, state);
+            Assert.Equal(2, dropper.Dropped);
+            await storage.ReadStateAsync("s", fresh, read);
+            Assert.Equal("second", read.State!.Text);
+            Assert.Equal(read.ETag, state.ETag);
+
+            // The ETag the storage handed back is the stored one: the next update goes through.
+            state.State.Text = "third";
+            await storage.WriteStateAsync("s", fresh, state);
+            await storage.ReadStateAsync("s", fresh, read);
+            Assert.Equal("third", read.State!.Text);
+        }
+        finally
+        {
+            await new BlobContainerClient(connection, container).DeleteIfExistsAsync();
+        }
+    }
+
+    /// <summary>Lets a PUT reach the service, then throws as if the answer were lost on the way back.</summary>
+    private sealed class DropFirstAnswers : Azure.Core.Pipeline.HttpPipelinePolicy
+    {
+        public volatile bool DropNextPut;
+        public int Dropped;
+
+        public override void Process(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            ProcessNext(message, pipeline);
+            Drop(message);
+        }
+
+        public override async ValueTask ProcessAsync(Azure.Core.HttpMessage message, ReadOnlyMemory<Azure.Core.Pipeline.HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            Drop(message);
+        }
+
+        private void Drop(Azure.Core.HttpMessage message)
+        {
+            if (!DropNextPut || message.Request.Method != Azure.Core.RequestMethod.Put || message.Response.Status is not (200 or 201)) return;
+            DropNextPut = false;
+            Interlocked.Increment(ref Dropped);
+            throw new IOException("test: the answer to this PUT was lost");
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

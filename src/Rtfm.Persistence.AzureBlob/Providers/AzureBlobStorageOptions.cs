@@ -1,6 +1,7 @@
 // Options of the blob-backed stores: where the account is (connection string, or service URI
 // with a credential), which container, and the resilience figures every blob call runs under.
 using Azure.Core;
+using Azure.Storage.Blobs;
 using Orleans.Storage;
 
 namespace Rtfm.Persistence.AzureBlob.Providers;
@@ -16,6 +17,12 @@ public abstract class AzureBlobConnectionOptions
 
     /// <summary>Credential used with <see cref="ServiceUri"/> (e.g. a managed identity); null = the URI alone (SAS or public).</summary>
     public TokenCredential? Credential { get; set; }
+
+    /// <summary>
+    /// Extra client settings (diagnostics, transport, pipeline policies). Retries stay off
+    /// whatever this sets: Polly retries (<see cref="Resilience"/>).
+    /// </summary>
+    public Action<BlobClientOptions>? ConfigureClient { get; set; }
 
     /// <summary>The blob container; created on first use when missing.</summary>
     public abstract string ContainerName { get; set; }

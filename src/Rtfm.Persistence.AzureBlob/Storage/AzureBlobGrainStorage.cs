@@ -79,22 +79,52 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, ILifecyclePar
             Conditions = Expect(grainState.ETag),
             HttpHeaders = new BlobHttpHeaders { ContentType = "application/octet-stream" },
         };
+        BinaryData? content = null;
+        int attempts = 0;
         try
         {
-            var content = _serializer.Serialize(grainState.State);
-            var info = await Blobs.RunCreatingContainerAsync(async ct => (await blob.UploadAsync(content, upload, ct).ConfigureAwait(false)).Value, CancellationToken.None).ConfigureAwait(false);
+            content = _serializer.Serialize(grainState.State);
+            var info = await Blobs.RunCreatingContainerAsync(async ct =>
+            {
+                attempts++;
+                return (await blob.UploadAsync(content, upload, ct).ConfigureAwait(false)).Value;
+            }, CancellationToken.None).ConfigureAwait(false);
             grainState.ETag = info.ETag.ToString();
             grainState.RecordExists = true;
             LogWritten(_name, grainId, blobName, grainState.ETag);
         }
         catch (RequestFailedException e) when (BlobFailures.IsConditionFailed(e) || (BlobFailures.IsNotFound(e) && !BlobFailures.IsContainerNotFound(e)))
         {
+            // A retried write can find its own earlier attempt landed (the answer was lost on the
+            // way back): the stored bytes are ours, so the write succeeded. Only then, never on a
+            // first attempt, is the blob read back; any other difference is a real conflict.
+            if (attempts > 1 && content is not null && await LandedEtagAsync(blob, content).ConfigureAwait(false) is { } landed)
+            {
+                grainState.ETag = landed;
+                grainState.RecordExists = true;
+                LogWrittenByEarlierAttempt(_name, grainId, blobName, landed);
+                return;
+            }
             throw Conflict(e, "write", grainId, blobName, grainState.ETag);
         }
         catch (Exception e)
         {
             LogError(e, _name, "write", grainId, blobName);
             throw;
+        }
+    }
+
+    /// <summary>The blob's ETag when it holds exactly <paramref name="content"/>; null otherwise (or when it cannot be read).</summary>
+    private async Task<string?> LandedEtagAsync(Azure.Storage.Blobs.BlobClient blob, BinaryData content)
+    {
+        try
+        {
+            var stored = await Blobs.RunAsync(async ct => (await blob.DownloadContentAsync(ct).ConfigureAwait(false)).Value, CancellationToken.None).ConfigureAwait(false);
+            return stored.Content.ToMemory().Span.SequenceEqual(content.ToMemory().Span) ? stored.Details.ETag.ToString() : null;
+        }
+        catch (Exception e) when (e is RequestFailedException || BlobFailures.IsTransient(e) || e is Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            return null;
         }
     }
 
@@ -173,6 +203,9 @@ public sealed partial class AzureBlobGrainStorage : IGrainStorage, ILifecyclePar
 
     [LoggerMessage(EventId = BlobEventIds.StateWritten, Level = LogLevel.Trace, Message = "Grain storage {Name}: wrote {GrainId} to {BlobName} (ETag {ETag})")]
     private partial void LogWritten(string name, GrainId grainId, string blobName, string? etag);
+
+    [LoggerMessage(EventId = BlobEventIds.StateWrittenByEarlierAttempt, Level = LogLevel.Information, Message = "Grain storage {Name}: a retried write of {GrainId} found its earlier attempt stored at {BlobName} (ETag {ETag}); the answer to that attempt was lost")]
+    private partial void LogWrittenByEarlierAttempt(string name, GrainId grainId, string blobName, string etag);
 
     [LoggerMessage(EventId = BlobEventIds.StateCleared, Level = LogLevel.Trace, Message = "Grain storage {Name}: cleared {GrainId} at {BlobName}")]
     private partial void LogCleared(string name, GrainId grainId, string blobName);

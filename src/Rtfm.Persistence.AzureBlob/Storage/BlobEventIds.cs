@@ -18,6 +18,7 @@ public static class BlobEventIds
     public const int StateError = 41106;
     public const int InitFailed = 41107;
     public const int Initialized = 41108;
+    public const int StateWrittenByEarlierAttempt = 41109;
 
     // Content stores.
     public const int ContentCorrupt = 41201;

@@ -27,6 +27,7 @@ public sealed partial class ResilientBlobContainer
         _logger = logger;
         var r = options.Resilience;
         var clientOptions = new BlobClientOptions();
+        options.ConfigureClient?.Invoke(clientOptions);
         // Polly retries; retries inside the SDK (5 by default, exponential) would stretch one
         // attempt over minutes during an outage and hide the failures from the circuit breaker.
         clientOptions.Retry.MaxRetries = 0;
