@@ -98,6 +98,19 @@ public static class RtfmClusteringExtensions
             builder.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
         }
         builder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
+        AllowPlatformExceptions(builder.Services);
         return builder;
     }
+
+    /// <summary>
+    /// Lets exceptions from our code and from Polly (e.g. an open circuit breaker) cross grain
+    /// calls with their type and message; Orleans serializes only System/Microsoft/Orleans ones by default.
+    /// </summary>
+    public static void AllowPlatformExceptions(IServiceCollection services) =>
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o =>
+        {
+            o.SupportedNamespacePrefixes.Add("Rtfm");
+            o.SupportedNamespacePrefixes.Add("Polly");
+            o.SupportedNamespacePrefixes.Add("Azure");
+        });
 }

@@ -94,6 +94,7 @@ public static class RtfmSiloBuilderExtensions
             builder.Services.AddSingleton<IWorldContentStores>(new FileWorldContentStores(Path.Combine(root, "content")));
         }
         builder.Services.TryAddSingleton(TimeProvider.System);
+        RtfmClusteringExtensions.AllowPlatformExceptions(builder.Services);
         builder.Services.AddSingleton(_ => new PlatformModel(options.WeightsPath is null
             ? ModelWeights.RandomInit(options.UntrainedConfig, seed: 1)
             : ModelWeights.Load(options.WeightsPath)));

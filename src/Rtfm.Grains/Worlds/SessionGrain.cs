@@ -77,10 +77,18 @@ public sealed partial class SessionGrain(
         // What this session kept but has not written yet, snapshot before the tiles are read: a
         // frame that lands in its tile meanwhile is then seen at least once (deduplicated below).
         var pending = _writes.Frames();
-        // The nine tiles are read in parallel: one round trip, not nine.
+        // The nine tiles are read in parallel: one round trip, not nine. A tile that cannot be read
+        // (storage down while it activates) counts as empty: the step renders from what is in memory.
         string worldId = _worldId;
         var perTile = await Task.WhenAll(cell.WithNeighbours().Select(async c =>
-            (Cell: c, Frames: await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(worldId)).GetFramesAsync())));
+        {
+            try { return (Cell: c, Frames: await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(worldId)).GetFramesAsync()); }
+            catch (Exception ex) when (IsStorageFailure(ex))
+            {
+                LogDegraded(logger, worldId, $"tile {c.X},{c.Z} unreadable", ex.Message);
+                return (Cell: c, Frames: (IReadOnlyList<FrameRecord>)[]);
+            }
+        }));
         var candidates = perTile.SelectMany(t => t.Frames.Select(f => (t.Cell, Frame: f))).ToList();
         var seen = candidates.Select(c => c.Frame.FrameId).ToHashSet(StringComparer.Ordinal);
         var pendingByImage = pending.ToDictionary(p => p.Record.ImageName, StringComparer.Ordinal);
@@ -94,14 +102,21 @@ public sealed partial class SessionGrain(
             : exact.Frame is null ? _writes.ViewImage(request.Pose) : null;
         if (remembered is null)
         {
-            string? viewImage = exact.Frame is null ? await ownTile.GetViewAsync(request.Pose) : null;
-            if (exact.Frame is not null || viewImage is not null)
+            try
             {
-                // An exact revisit: the stored frame, or the cached view rendered from this pose before.
-                string name = exact.Frame?.ImageName ?? viewImage!;
-                try { remembered = await content.GetAsync(ContentName.Parse(name)); }
-                catch (InvalidDataException) when (exact.Frame is null) { } // a damaged cached view is re-rendered
-                if (remembered is null && exact.Frame is not null) throw new InvalidDataException($"frame {exact.Frame.FrameId} image is missing from the store");
+                string? viewImage = exact.Frame is null ? await ownTile.GetViewAsync(request.Pose) : null;
+                if (exact.Frame is not null || viewImage is not null)
+                {
+                    // An exact revisit: the stored frame, or the cached view rendered from this pose before.
+                    string name = exact.Frame?.ImageName ?? viewImage!;
+                    try { remembered = await content.GetAsync(ContentName.Parse(name)); }
+                    catch (InvalidDataException) when (exact.Frame is null) { } // a damaged cached view is re-rendered
+                    if (remembered is null && exact.Frame is not null) throw new InvalidDataException($"frame {exact.Frame.FrameId} image is missing from the store");
+                }
+            }
+            catch (Exception ex) when (IsStorageFailure(ex))
+            {
+                LogDegraded(logger, worldId, "revisit image unreadable, rendering it", ex.Message);
             }
         }
         if (remembered is not null)
@@ -117,7 +132,12 @@ public sealed partial class SessionGrain(
             foreach (var p in picked)
             {
                 var (c, f) = byId[p.Frame.Id];
-                blocks.Add(pendingByImage.TryGetValue(f.ImageName, out var pf) ? await pf.Block : await BlockForAsync(c, f, content, k));
+                try { blocks.Add(pendingByImage.TryGetValue(f.ImageName, out var pf) ? await pf.Block : await BlockForAsync(c, f, content, k)); }
+                catch (Exception ex) when (IsStorageFailure(ex))
+                {
+                    // Storage down and the block not in memory: render from the context that is.
+                    LogDegraded(logger, worldId, $"frame {f.FrameId} unreadable, left out of the context", ex.Message);
+                }
             }
             long r0 = Stopwatch.GetTimestamp();
             var frame = await engine.RenderAsync(pose, k, blocks, FrameSeeds.For(_worldSeed, pose));
@@ -145,15 +165,28 @@ public sealed partial class SessionGrain(
         {
             byte[]? bytes = null;
             try { bytes = await content.GetAsync(ContentName.Parse(f.KvName)); }
-            catch (InvalidDataException) { } // corrupt in the store: re-encode below
+            catch (InvalidDataException ex)
+            {
+                // Corrupt in the store (its bytes no longer hash to its name): never used. Removed, so
+                // that the re-encoded block (same bytes, same name) heals it below.
+                LogCorruptBlock(logger, _worldId!, f.FrameId, ex.Message);
+                await content.DeleteAsync(ContentName.Parse(f.KvName));
+            }
             if (bytes is not null) block = await engine.TryDeserializeAsync(bytes, $"{_worldId}/{f.FrameId}");
         }
         if (block is null)
         {
             var png = await content.GetAsync(ContentName.Parse(f.ImageName)) ?? throw new InvalidDataException($"frame {f.FrameId} image is missing from the store");
             block = await engine.EncodeAsync(PngCodec.Decode(png), f.Pose.ToPose(f.FrameId), k);
-            var kvName = await content.PutAsync(await engine.SerializeAsync(block));
-            await GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId!)).SetKvAsync(f.FrameId, kvName.Value, engine.ModelId);
+            try
+            {
+                var kvName = await content.PutAsync(await engine.SerializeAsync(block));
+                await GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId!)).SetKvAsync(f.FrameId, kvName.Value, engine.ModelId);
+            }
+            catch (Exception ex) when (IsStorageFailure(ex))
+            {
+                LogDegraded(logger, _worldId!, $"re-encoded block of {f.FrameId} not stored (it is cached; stored on a later miss)", ex.Message);
+            }
         }
         engine.PutCached(key, block);
         return block;
@@ -198,6 +231,16 @@ public sealed partial class SessionGrain(
     public Task<SessionInfo> GetInfoAsync() =>
         Task.FromResult(new SessionInfo(_worldId ?? state.State.WorldId ?? "", engine.ModelId, _world?.Intrinsics ?? new IntrinsicsDto(0, 0, 0, 0, 0, 0), _steps, GrainContext.Address.SiloAddress!.ToString(),
             _writes?.PendingFrames ?? 0, _writes?.LastError));
+
+    /// <summary>Failures of storage (blob down, circuit open, timeouts), not of the request or the engine.</summary>
+    private static bool IsStorageFailure(Exception ex) =>
+        ex is not (RenderBusyException or ArgumentException or KeyNotFoundException or InvalidDataException or OperationCanceledException or InvalidOperationException);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Session on world {WorldId} degraded: {What}: {Reason}")]
+    private static partial void LogDegraded(ILogger logger, string worldId, string what, string reason);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "World {WorldId}: stored KV block of frame {FrameId} is corrupt ({Reason}); recomputing it from the frame")]
+    private static partial void LogCorruptBlock(ILogger logger, string worldId, string frameId, string reason);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Session {SessionId} reopened on world {WorldId} in a new activation")]
     private static partial void LogReopened(ILogger logger, string sessionId, string worldId);

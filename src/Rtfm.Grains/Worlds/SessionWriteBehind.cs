@@ -30,6 +30,10 @@ internal sealed partial class SessionWriteBehind(
 
         public byte[] Png => png;
 
+        /// <summary>Frames the tile took (0 when it had it already), once its write succeeded: a retry
+        /// after a failed world update must not add to the tile again, only count in the world.</summary>
+        public int? TileAdded { get; set; }
+
         /// <summary>The frame's KV block; an encode that failed (e.g. the engine was busy) is started again.</summary>
         public Task<KvBlock> Block => _block.IsFaulted || _block.IsCanceled ? _block = encode() : _block;
     }
@@ -89,7 +93,7 @@ internal sealed partial class SessionWriteBehind(
         {
             await _drain;
             if (_frames >= options.MaxPendingFrames && _lastError is not null)
-                throw new InvalidOperationException($"session write-back is failing with {_frames} kept frames pending (the bound): {_lastError.Message}", _lastError);
+                throw new InvalidOperationException($"session write-back is failing with {_frames} kept frames pending (the bound): {_lastError.Message}");
             Kick();
         }
     }
@@ -101,7 +105,7 @@ internal sealed partial class SessionWriteBehind(
         Kick();
         await _drain;
         if (_queue.Count > 0)
-            throw new InvalidOperationException($"session write-back failed with {_queue.Count} items pending: {_lastError?.Message}", _lastError);
+            throw new InvalidOperationException($"session write-back failed with {_queue.Count} items pending: {_lastError?.Message}");
         return before;
     }
 
@@ -143,8 +147,8 @@ internal sealed partial class SessionWriteBehind(
         var block = await f.Block;
         var kvName = await content.PutAsync(await engine.SerializeAsync(block));
         var record = f.Record with { KvName = kvName.Value, KvModelVersion = engine.ModelId };
-        int added = await grains.GetGrain<ISpatialTileGrain>(f.Cell.Key(worldId)).AddFramesAsync([record]);
-        if (added > 0) await grains.GetGrain<IWorldGrain>(worldId).FramesAddedAsync(f.Cell, added);
+        f.TileAdded ??= await grains.GetGrain<ISpatialTileGrain>(f.Cell.Key(worldId)).AddFramesAsync([record]);
+        if (f.TileAdded > 0) await grains.GetGrain<IWorldGrain>(worldId).FramesAddedAsync(f.Cell, f.TileAdded.Value);
     }
 
     private async Task WriteViewAsync(PendingView v)

@@ -1,5 +1,6 @@
 // A spatial tile: the frames whose camera lies in one ground cell of one world. Small state
-// (references only), written on every change.
+// (references only), written on every change; a change whose write fails is undone in memory,
+// so memory never claims what storage does not hold and a retried change applies once.
 using Rtfm.Grains.Abstractions;
 
 namespace Rtfm.Grains.Worlds;
@@ -18,7 +19,7 @@ public sealed class SpatialTileGrain(
             state.State.Frames.Add(f);
             added++;
         }
-        if (added > 0) await state.WriteStateAsync();
+        if (added > 0) await WriteOrUndoAsync(() => state.State.Frames.RemoveRange(state.State.Frames.Count - added, added));
         return added;
     }
 
@@ -28,8 +29,9 @@ public sealed class SpatialTileGrain(
     {
         int i = state.State.Frames.FindIndex(f => f.FrameId == frameId);
         if (i < 0) throw new KeyNotFoundException($"tile {this.GetPrimaryKeyString()} has no frame '{frameId}'");
-        state.State.Frames[i] = state.State.Frames[i] with { KvName = kvName, KvModelVersion = modelVersion };
-        await state.WriteStateAsync();
+        var before = state.State.Frames[i];
+        state.State.Frames[i] = before with { KvName = kvName, KvModelVersion = modelVersion };
+        await WriteOrUndoAsync(() => state.State.Frames[i] = before);
     }
 
     /// <summary>Views cached per tile; bounded so storage grows with explored space, not with session length.</summary>
@@ -42,9 +44,20 @@ public sealed class SpatialTileGrain(
     {
         ArgumentNullException.ThrowIfNull(view);
         if (state.State.Views.Any(v => v.Pose == view.Pose)) return;
+        var views = state.State.Views.ToList();
         state.State.Views.Add(view);
         if (state.State.Views.Count > MaxViews) state.State.Views.RemoveAt(0);
-        await state.WriteStateAsync();
+        await WriteOrUndoAsync(() => state.State.Views = views);
+    }
+
+    private async Task WriteOrUndoAsync(Action undo)
+    {
+        try { await state.WriteStateAsync(); }
+        catch
+        {
+            undo();
+            throw;
+        }
     }
 
     public async Task<IReadOnlyList<FrameRecord>> ClearAsync()

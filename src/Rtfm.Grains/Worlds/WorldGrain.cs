@@ -125,10 +125,20 @@ public sealed partial class WorldGrain(
     {
         if (!state.State.Exists) throw new KeyNotFoundException($"world '{WorldId}' does not exist");
         if (count <= 0) return;
-        if (!state.State.Tiles.Contains(cell)) state.State.Tiles.Add(cell);
+        bool newTile = !state.State.Tiles.Contains(cell);
+        var updated = state.State.Updated;
+        if (newTile) state.State.Tiles.Add(cell);
         state.State.FrameCount += count;
         state.State.Updated = time.GetUtcNow();
-        await state.WriteStateAsync();
+        try { await state.WriteStateAsync(); }
+        catch
+        {
+            // Storage failed: memory goes back to what is stored, so the caller's retry counts once.
+            if (newTile) state.State.Tiles.Remove(cell);
+            state.State.FrameCount -= count;
+            state.State.Updated = updated;
+            throw;
+        }
     }
 
     public async Task<bool> DeleteAsync()
