@@ -20,6 +20,18 @@ public interface IWorldGrain : IGrainWithStringKey
 
     /// <summary>Deletes the world and everything it stored; false when it did not exist.</summary>
     Task<bool> DeleteAsync();
+
+    /// <summary>Verified bytes of stored objects (frame images) by content name, for export; at most 256 names a call.</summary>
+    Task<IReadOnlyList<byte[]>> ReadContentAsync(IReadOnlyList<string> names);
+
+    /// <summary>Starts importing a world from an archive: the world exists but refuses sessions until <see cref="EndImportAsync"/>.</summary>
+    Task BeginImportAsync(WorldImportHeader header);
+
+    /// <summary>Adds a batch of archived frames (at most 256; each image checked against its content name). Returns how many were new.</summary>
+    Task<int> ImportFramesAsync(IReadOnlyList<ImportedFrame> frames);
+
+    /// <summary>Ends an import: the world opens to sessions and joins the catalog.</summary>
+    Task<WorldInfo> EndImportAsync();
 }
 
 /// <summary>Key: <see cref="TileCell.Key"/> ("world/x/z"). Holds the frames whose camera lies in the cell.</summary>

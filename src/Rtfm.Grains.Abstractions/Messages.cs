@@ -53,7 +53,8 @@ public sealed record WorldInfo(
     [property: Id(6)] DateTimeOffset Created,
     [property: Id(7)] DateTimeOffset Updated,
     [property: Id(8)] IntrinsicsDto Intrinsics,
-    [property: Id(9)] int? SceneSeed);
+    [property: Id(9)] int? SceneSeed,
+    [property: Id(10)] bool Importing = false);
 
 /// <summary>A frame in spatial memory: where it was seen from and the content names of its image and KV block.</summary>
 [GenerateSerializer, Immutable]
@@ -90,3 +91,17 @@ public readonly record struct TileCell([property: Id(0)] int X, [property: Id(1)
             for (int dx = -1; dx <= 1; dx++) yield return new TileCell(X + dx, Z + dz);
     }
 }
+
+/// <summary>The description of a world being imported from an archive (its frames follow in batches).</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorldImportHeader(
+    [property: Id(0)] string Owner,
+    [property: Id(1)] float TileSize,
+    [property: Id(2)] IntrinsicsDto Intrinsics,
+    [property: Id(3)] int? SceneSeed);
+
+/// <summary>One frame of an archive: its record (id, pose, image name, generated) and its PNG bytes.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ImportedFrame(
+    [property: Id(0)] FrameRecord Record,
+    [property: Id(1)] byte[] Png);

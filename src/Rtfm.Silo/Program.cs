@@ -15,8 +15,24 @@ if (problems.Count > 0)
     foreach (var p in problems) Console.Error.WriteLine($"error: {p}");
     return 2;
 }
+// A host name (e.g. a compose service) is resolved once at start; silos advertise an address.
+System.Net.IPAddress? advertised = null;
+if (!string.IsNullOrWhiteSpace(options.AdvertisedAddress))
+{
+    try
+    {
+        advertised = System.Net.IPAddress.TryParse(options.AdvertisedAddress, out var ip)
+            ? ip
+            : (await System.Net.Dns.GetHostAddressesAsync(options.AdvertisedAddress)).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+    }
+    catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
+    {
+        Console.Error.WriteLine($"error: Rtfm:AdvertisedAddress '{options.AdvertisedAddress}' does not resolve to an IPv4 address ({ex.Message})");
+        return 2;
+    }
+}
 builder.UseOrleans(silo => silo
-    .UseRtfmClustering(cluster, options.SiloPort, options.GatewayPort)
+    .UseRtfmClustering(cluster, options.SiloPort, options.GatewayPort, advertised)
     .AddRtfmPlatform(p =>
     {
         p.DataDirectory = options.DataDirectory;

@@ -18,6 +18,9 @@ public sealed class SiloHostOptions
     public int GatewayPort { get; set; } = 30000;
     public int EngineThreads { get; set; }
 
+    /// <summary>Host name or IP other silos and clients reach this silo at (multi-node clusters); null = loopback.</summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>Every problem with the settings, each saying how to fix it.</summary>
     public IReadOnlyList<string> Problems()
     {

@@ -114,4 +114,53 @@ public sealed class SiloProcessTests : IAsyncLifetime
         Assert.Equal(1, code);
         Assert.Contains("may contain only letters", err);
     }
+
+    [Fact]
+    public void A_world_moves_through_an_archive_file_whole_and_a_damaged_archive_leaves_nothing()
+    {
+        var (code, _, err) = Run("world", "create", "--id", "arch-1", "--scene", "4", "--frames", "3", "--owner", "mover");
+        Assert.True(code == 0, err);
+        (code, _, err) = Run("session", "play", "--world", "arch-1", "--frames", "12", "--trajectory", "walk");
+        Assert.True(code == 0, err);
+        (code, string before, _) = Run("world", "info", "--id", "arch-1");
+        Assert.Equal(0, code);
+        string frames = before.Split('\n').Single(l => l.StartsWith("frames", StringComparison.Ordinal));
+
+        string archive = Path.Combine(_dir, "arch-1.zip");
+        (code, string exported, err) = Run("world", "export", "--id", "arch-1", "--out", archive);
+        Assert.True(code == 0, err);
+        Assert.Contains("exported arch-1", exported);
+        (code, string imported, err) = Run("world", "import", "--file", archive, "--id", "arch-2");
+        Assert.True(code == 0, err);
+        Assert.Contains(frames, imported); // same frames in the same number of tiles
+        Assert.Contains("mover", imported);
+        (code, _, err) = Run("session", "play", "--world", "arch-2", "--frames", "4");
+        Assert.True(code == 0, err);
+
+        // The same archive again under the same id: refused, the existing world untouched.
+        (code, _, err) = Run("world", "import", "--file", archive, "--id", "arch-2");
+        Assert.Equal(1, code);
+        Assert.Contains("already exists", err);
+
+        // A damaged image inside the archive: detected, and the half-imported world is removed.
+        string damaged = Path.Combine(_dir, "damaged.zip");
+        File.Copy(archive, damaged);
+        using (var zip = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.Last(e => e.FullName.StartsWith("images/", StringComparison.Ordinal));
+            string name = entry.FullName;
+            entry.Delete();
+            using var w = zip.CreateEntry(name).Open();
+            w.Write(new byte[] { 0x89, 0x50, 0x4e, 0x47, 1, 2, 3 });
+        }
+        (code, _, err) = Run("world", "import", "--file", damaged, "--id", "arch-3");
+        Assert.Equal(1, code);
+        Assert.Contains("does not match its name", err);
+        (code, _, err) = Run("world", "info", "--id", "arch-3");
+        Assert.Equal(1, code);
+        Assert.Contains("does not exist", err);
+        (code, _, err) = Run("world", "import", "--file", Path.Combine(_dir, "missing.zip"));
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", err);
+    }
 }

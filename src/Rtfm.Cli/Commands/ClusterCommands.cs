@@ -24,7 +24,11 @@ internal static class ClusterCommands
     {
         private readonly Option<int> _gateway = new Option<int>("--gateway") { Description = "the silo's gateway port on localhost (one-node clusters)", DefaultValueFactory = _ => 30000 }
             .Check(v => v is < 1 or > 65535 ? $"--gateway must be a TCP port (1-65535), got {v}" : null);
-        private readonly Option<string?> _redis = new("--redis") { Description = "Redis server of a multi-node cluster (host:port); finds the silos through Redis clustering" };
+        private readonly Option<string?> _redis = new("--redis")
+        {
+            Description = "Redis server of a multi-node cluster (host:port; default: $RTFM_REDIS); finds the silos through Redis clustering",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RTFM_REDIS") is { Length: > 0 } r ? r : null,
+        };
         private readonly Option<string> _clusterId = new("--cluster-id") { Description = "cluster id of a multi-node cluster", DefaultValueFactory = _ => new RtfmClusterOptions().ClusterId };
 
         public T AddTo<T>(T command) where T : Command
@@ -73,7 +77,7 @@ internal static class ClusterCommands
         finally { host.StopAsync().GetAwaiter().GetResult(); }
     }
 
-    public static Command World(TextWriter stdout)
+    public static Command World(TextWriter stdout, TextWriter stderr)
     {
         var world = new Command("world", "create, list, inspect and delete worlds on a running silo");
 
@@ -131,9 +135,42 @@ internal static class ClusterCommands
             return 0;
         }));
 
+        var expId = WorldId();
+        var expOut = new Option<string>("--out") { Description = "archive file to write (a ZIP: world.json + images)", Required = true };
+        var expGw = new ClusterConnection();
+        var export = expGw.AddTo(new Command("export", "write a whole world to one archive file (backup, moving between clusters)") { expId, expOut });
+        export.SetAction(p => WithClient(expGw.Read(p), async client =>
+        {
+            string worldId = p.GetValue(expId)!;
+            ConsoleProgress? bar = null;
+            int frames = await WorldArchive.ExportAsync(client, worldId, p.GetValue(expOut)!, (done, total) => (bar ??= ConsoleProgress.For(stderr, "images", total)).Report(done));
+            stdout.WriteLine($"exported {worldId}: {frames} frames to {p.GetValue(expOut)} ({new FileInfo(p.GetValue(expOut)!).Length / 1024.0:F0} KiB)");
+            return 0;
+        }));
+
+        var impFile = new Option<string>("--file") { Description = "archive written by 'rtfm world export'", Required = true };
+        var impId = WorldId(required: false);
+        impId.Description = "import under this id (default: the archived world's id)";
+        var impGw = new ClusterConnection();
+        var import = impGw.AddTo(new Command("import", "create a world from an archive file (all or nothing)") { impFile, impId });
+        import.SetAction(p =>
+        {
+            string file = p.GetValue(impFile)!;
+            if (!File.Exists(file)) throw new UsageException($"archive '{file}' does not exist");
+            return WithClient(impGw.Read(p), async client =>
+            {
+                ConsoleProgress? bar = null;
+                var info = await WorldArchive.ImportAsync(client, file, p.GetValue(impId), (done, total) => (bar ??= ConsoleProgress.For(stderr, "frames", total)).Report(done));
+                Print(info, stdout);
+                return 0;
+            });
+        });
+
         world.Subcommands.Add(create);
         world.Subcommands.Add(list);
         world.Subcommands.Add(info);
+        world.Subcommands.Add(export);
+        world.Subcommands.Add(import);
         world.Subcommands.Add(delete);
         return world;
     }

@@ -40,6 +40,7 @@ public sealed partial class SessionGrain(
         WorldIds.EnsureValid(worldId);
         if (_writes is not null) await _writes.FlushAsync(); // what the session kept in its previous world lands there first
         _world = await GrainFactory.GetGrain<IWorldGrain>(worldId).GetInfoAsync();
+        if (_world.Importing) throw new InvalidOperationException($"world '{worldId}' is still being imported");
         _worldId = worldId;
         // The world's noise seed: the same view of the same world gets the same noise on every node.
         _worldSeed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(worldId)), 0);

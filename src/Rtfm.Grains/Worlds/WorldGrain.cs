@@ -155,10 +155,106 @@ public sealed partial class WorldGrain(
         return true;
     }
 
+    /// <summary>Most objects or frames one export/import call carries.</summary>
+    public const int MaxBatch = 256;
+
+    public async Task<IReadOnlyList<byte[]>> ReadContentAsync(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (!state.State.Exists) throw new KeyNotFoundException($"world '{WorldId}' does not exist");
+        if (names.Count > MaxBatch) throw new ArgumentException($"{names.Count} names in one call; the limit is {MaxBatch}");
+        var content = stores.ForWorld(WorldId);
+        var result = new byte[names.Count][];
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (!Rtfm.Storage.ContentName.TryParse(names[i], out var name)) throw new ArgumentException($"'{names[i]}' is not a content name");
+            result[i] = await content.GetAsync(name) ?? throw new InvalidDataException($"object {name} of world '{WorldId}' is missing from its store");
+        }
+        return result;
+    }
+
+    public async Task BeginImportAsync(WorldImportHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        WorldIds.EnsureValid(WorldId);
+        if (state.State.Exists) throw new InvalidOperationException($"world '{WorldId}' already exists: import under another id or delete it first");
+        if (string.IsNullOrWhiteSpace(header.Owner)) throw new ArgumentException("owner is empty");
+        if (!(header.TileSize >= 0.5f && header.TileSize <= 1000f)) throw new ArgumentException($"tile size {header.TileSize} must be between 0.5 and 1000 metres");
+        var k = header.Intrinsics ?? throw new ArgumentException("the archive has no intrinsics");
+        if (k.Width != model.Config.ImageWidth || k.Height != model.Config.ImageHeight)
+            throw new ArgumentException($"the archive's frames are {k.Width}x{k.Height}; this cluster's model takes {model.Config.ImageWidth}x{model.Config.ImageHeight}");
+        var now = time.GetUtcNow();
+        state.State = new WorldState
+        {
+            Exists = true,
+            Importing = true,
+            Owner = header.Owner,
+            ModelId = model.ModelId,
+            TileSize = header.TileSize,
+            Created = now,
+            Updated = now,
+            Intrinsics = k,
+            SceneSeed = header.SceneSeed,
+        };
+        await state.WriteStateAsync();
+    }
+
+    public async Task<int> ImportFramesAsync(IReadOnlyList<ImportedFrame> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        if (!state.State.Exists || !state.State.Importing) throw new InvalidOperationException($"world '{WorldId}' is not being imported: call BeginImportAsync first");
+        if (frames.Count > MaxBatch) throw new ArgumentException($"{frames.Count} frames in one call; the limit is {MaxBatch}");
+        var c = model.Config;
+        // Everything is checked before anything is written: a bad frame fails the whole batch.
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < frames.Count; i++)
+            {
+                var f = frames[i] ?? throw new ArgumentException($"frame {i} is missing");
+                if (f.Png is null || f.Png.Length == 0 || f.Png.Length > MaxImageBytes) throw new ArgumentException($"frame {f.Record.FrameId}: image is empty or over {MaxImageBytes} bytes");
+                if (!Rtfm.Storage.ContentName.TryParse(f.Record.ImageName, out var name) || !name.Matches(f.Png))
+                    throw new InvalidDataException($"frame {f.Record.FrameId}: its image does not match its name {f.Record.ImageName} (damaged archive)");
+                f.Record.Pose.ToPose(f.Record.FrameId);
+                RgbImage img;
+                try { img = PngCodec.Decode(f.Png); }
+                catch (InvalidDataException ex) { throw new ArgumentException($"frame {f.Record.FrameId}: not a readable PNG: {ex.Message}"); }
+                if (img.Width != c.ImageWidth || img.Height != c.ImageHeight) throw new ArgumentException($"frame {f.Record.FrameId} is {img.Width}x{img.Height}; the model takes {c.ImageWidth}x{c.ImageHeight}");
+            }
+        });
+        var content = stores.ForWorld(WorldId);
+        foreach (var f in frames) await content.PutAsync(f.Png);
+        int added = 0;
+        // KV blocks are derived data: not carried by archives, recomputed on first use by this cluster's model.
+        foreach (var group in frames.GroupBy(f => TileCell.Of(f.Record.Pose.X, f.Record.Pose.Z, state.State.TileSize)))
+        {
+            int n = await GrainFactory.GetGrain<ISpatialTileGrain>(group.Key.Key(WorldId))
+                .AddFramesAsync(group.Select(f => f.Record with { KvName = null, KvModelVersion = null }).ToArray());
+            if (n > 0 && !state.State.Tiles.Contains(group.Key)) state.State.Tiles.Add(group.Key);
+            added += n;
+        }
+        // One state write a batch (an import stays resumable: re-sent frames are skipped by id).
+        state.State.FrameCount += added;
+        state.State.Updated = time.GetUtcNow();
+        await state.WriteStateAsync();
+        return added;
+    }
+
+    public async Task<WorldInfo> EndImportAsync()
+    {
+        if (!state.State.Exists || !state.State.Importing) throw new InvalidOperationException($"world '{WorldId}' is not being imported");
+        if (state.State.FrameCount == 0) throw new InvalidOperationException($"world '{WorldId}' has no frames: an archive holds at least one");
+        state.State.Importing = false;
+        state.State.Updated = time.GetUtcNow();
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IWorldCatalogGrain>(IWorldCatalogGrain.Key).AddAsync(WorldId);
+        LogCreated(logger, WorldId, state.State.FrameCount, state.State.Tiles.Count);
+        return Info();
+    }
+
     private WorldInfo Info()
     {
         var s = state.State;
-        return new WorldInfo(WorldId, s.Owner, s.ModelId, s.TileSize, s.FrameCount, s.Tiles.Count, s.Created, s.Updated, s.Intrinsics!, s.SceneSeed);
+        return new WorldInfo(WorldId, s.Owner, s.ModelId, s.TileSize, s.FrameCount, s.Tiles.Count, s.Created, s.Updated, s.Intrinsics!, s.SceneSeed, s.Importing);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "World {WorldId} created: {Frames} frames in {Tiles} tiles")]

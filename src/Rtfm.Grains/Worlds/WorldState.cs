@@ -16,6 +16,7 @@ public sealed class WorldState
     [Id(7)] public DateTimeOffset Updated { get; set; }
     [Id(8)] public IntrinsicsDto? Intrinsics { get; set; }
     [Id(9)] public int? SceneSeed { get; set; }
+    [Id(10)] public bool Importing { get; set; }
 }
 
 [GenerateSerializer]
