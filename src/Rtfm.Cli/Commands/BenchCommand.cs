@@ -34,6 +34,26 @@ internal static class BenchCommand
             stdout.WriteLine($"wrote {p.GetValue(pOutput)}");
             return 0;
         });
-        return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine, platform };
+        var sBlob = new Option<string?>("--blob")
+        {
+            Description = "Azure Storage connection string of the blob store to measure (default: $RTFM_BLOB; Azurite: source infra/test/azurite.sh && rtfm_azurite_start)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RTFM_BLOB") is { Length: > 0 } b ? b : null,
+        };
+        var sSizes = new Option<string>("--worlds") { Description = "world sizes (frames) to resume, comma-separated", DefaultValueFactory = _ => "100,1000,10000" };
+        var sOutput = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
+        var storage = new Command("storage", "checkpoint MiB/s (blob vs file store) and time to first frame after resuming worlds of 100/1000/10000 frames; writes docs/benchmarks.md") { sBlob, sSizes, sOutput };
+        storage.SetAction(p =>
+        {
+            string blob = p.GetValue(sBlob) ?? throw new UsageException("no blob store: pass --blob CONNECTION or set RTFM_BLOB (Azurite: `source infra/test/azurite.sh && rtfm_azurite_start`, then --blob \"$RTFM_TEST_BLOB_CONNECTION\")");
+            int[] sizes;
+            try { sizes = p.GetValue(sSizes)!.Split(',').Select(x => int.Parse(x.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray(); }
+            catch (FormatException) { throw new UsageException($"--worlds '{p.GetValue(sSizes)}' must be comma-separated frame counts"); }
+            if (sizes.Any(x => x < 1 || x > 100_000)) throw new UsageException("--worlds sizes must be between 1 and 100000");
+            var report = StorageBenchmark.RunAsync(blob, sizes, stdout, stderr).GetAwaiter().GetResult();
+            BenchmarkReport.WriteSection(p.GetValue(sOutput)!, "storage", report);
+            stdout.WriteLine($"wrote {p.GetValue(sOutput)}");
+            return 0;
+        });
+        return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine, platform, storage };
     }
 }

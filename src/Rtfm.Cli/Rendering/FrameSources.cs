@@ -107,7 +107,7 @@ internal sealed class SiloFrameSource : IFrameSource
     public string Engine => "world + session grains on an in-process silo (CPU engine)";
 
     /// <summary>A free loopback port, so a demo never collides with another silo on the machine.</summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -222,7 +222,8 @@ public sealed partial class WorldGrain(
             }
         });
         var content = stores.ForWorld(WorldId);
-        foreach (var f in frames) await content.PutAsync(f.Png);
+        // Images first (16 writes in flight: remote stores are latency-bound), then the references.
+        foreach (var chunk in frames.Chunk(16)) await Task.WhenAll(chunk.Select(f => content.PutAsync(f.Png)));
         int added = 0;
         // KV blocks are derived data: not carried by archives, recomputed on first use by this cluster's model.
         foreach (var group in frames.GroupBy(f => TileCell.Of(f.Record.Pose.X, f.Record.Pose.Z, state.State.TileSize)))
