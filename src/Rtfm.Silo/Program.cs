@@ -37,6 +37,7 @@ builder.UseOrleans(silo => silo
     {
         p.DataDirectory = options.DataDirectory;
         p.Storage = options.Storage;
+        p.HealthReportInterval = options.HealthReportInterval;
         p.BlobConnectionString = options.BlobConnectionString;
         p.BlobStateContainer = options.BlobStateContainer;
         p.BlobContentContainer = options.BlobContentContainer;

@@ -18,6 +18,9 @@ public sealed class SiloHostOptions
     public int GatewayPort { get; set; } = 30000;
     public int EngineThreads { get; set; }
 
+    /// <summary>How often this silo reports its health to the cluster (`rtfm health`).</summary>
+    public TimeSpan HealthReportInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Host name or IP other silos and clients reach this silo at (multi-node clusters); null = loopback.</summary>
     public string? AdvertisedAddress { get; set; }
 
@@ -35,6 +38,8 @@ public sealed class SiloHostOptions
         if (SiloPort is < 1 or > 65535) p.Add($"Rtfm:SiloPort {SiloPort} must be a TCP port (1-65535)");
         if (GatewayPort is < 1 or > 65535) p.Add($"Rtfm:GatewayPort {GatewayPort} must be a TCP port (1-65535)");
         if (SiloPort == GatewayPort) p.Add($"Rtfm:SiloPort and Rtfm:GatewayPort are both {SiloPort}: give them different ports");
+        if (HealthReportInterval < TimeSpan.FromMilliseconds(100) || HealthReportInterval > TimeSpan.FromMinutes(5))
+            p.Add($"Rtfm:HealthReportInterval {HealthReportInterval} must be between 00:00:00.1 and 00:05:00");
         if (EngineThreads < 0 || EngineThreads > 256) p.Add($"Rtfm:EngineThreads {EngineThreads} must be between 0 (one per core) and 256");
         return p;
     }

@@ -28,7 +28,7 @@ public sealed class SiloProcessTests : IAsyncLifetime
         int siloPort = FreePort();
         string dll = Path.Combine(AppContext.BaseDirectory, "rtfm-silo.dll");
         Assert.True(File.Exists(dll), $"{dll} was not built next to the tests");
-        var psi = new ProcessStartInfo("dotnet", [dll, $"--Rtfm:SiloPort={siloPort}", $"--Rtfm:GatewayPort={_gateway}", $"--Rtfm:DataDirectory={Path.Combine(_dir, "data")}", "--Rtfm:EngineThreads=2"])
+        var psi = new ProcessStartInfo("dotnet", [dll, $"--Rtfm:SiloPort={siloPort}", $"--Rtfm:GatewayPort={_gateway}", $"--Rtfm:DataDirectory={Path.Combine(_dir, "data")}", "--Rtfm:EngineThreads=2", "--Rtfm:HealthReportInterval=00:00:00.5"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -109,6 +109,18 @@ public sealed class SiloProcessTests : IAsyncLifetime
         (code, _, err) = Run("world", "create", "--id", "both", "--images", cameras, "--scene", "2");
         Assert.Equal(2, code);
         Assert.Contains("exactly one of --scene SEED or --images", err);
+
+        // Health: the silo reports within its interval; a healthy cluster exits 0.
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            (code, output, err) = Run("health");
+            if (code == 0) break;
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"rtfm health never reported a healthy silo (exit {code}): {output}{err}");
+            Thread.Sleep(200);
+        }
+        Assert.Contains("healthy", output);
+        Assert.Contains("file", output);
 
         (code, _, err) = Run("world", "create", "--id", "bad/id", "--scene", "1");
         Assert.Equal(1, code);

@@ -55,6 +55,7 @@ public sealed class DurableWorldTests(ITestOutputHelper output) : IAsyncLifetime
                 o.BlobContentContainer = $"content-{suffix}";
                 o.DataDirectory = siloBuilder.Configuration["rtfm:data"]!; // unused with blob storage
                 o.UntrainedConfig = ClusterFixture.SmallModel;
+                o.HealthReportInterval = TimeSpan.FromMilliseconds(200);
             });
         }
     }
@@ -119,6 +120,20 @@ public sealed class DurableWorldTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(Rtfm.Storage.ContentName.Parse(victim.KvName!).Matches(healed));
     }
 
+    /// <summary>The cluster health board's report of the (only) silo once it shows the wanted state.</summary>
+    private async Task<SiloHealth> WaitForHealthAsync(bool degraded, int? pendingFrames = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var silos = await Grains.GetGrain<IClusterHealthGrain>(IClusterHealthGrain.Key).GetAsync();
+            var latest = silos.OrderByDescending(s => s.ReportedAt).FirstOrDefault();
+            if (latest is not null && latest.Degraded == degraded && (pendingFrames is null || latest.PendingFrames == pendingFrames)) return latest;
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"health did not turn {(degraded ? "degraded" : "healthy")} within 20 s: {latest}");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task With_blob_storage_stopped_for_30_s_rendering_never_stops_and_every_kept_frame_lands_afterwards()
     {
@@ -148,6 +163,8 @@ public sealed class DurableWorldTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(duringOutage > 50, $"only {duringOutage} steps in {Outage.TotalSeconds} s");
         Assert.True(degraded.PendingFrames > 0, "a walk through new space keeps frames, which must queue while storage is down");
         Assert.NotNull(degraded.WriteError);
+        var board = await WaitForHealthAsync(degraded: true);
+        Assert.True(board.PendingFrames > 0 && !board.StorageHealthy, $"health during the outage: {board}");
 
         await _azurite.StartAsync();
         var recovery = System.Diagnostics.Stopwatch.StartNew();
@@ -158,6 +175,8 @@ public sealed class DurableWorldTests(ITestOutputHelper output) : IAsyncLifetime
         }
         output.WriteLine($"queue flushed {recovery.Elapsed.TotalSeconds:F1} s after storage came back");
         Assert.Equal(0, (await session.GetInfoAsync()).PendingFrames);
+        var healthy = await WaitForHealthAsync(degraded: false, pendingFrames: 0);
+        Assert.Null(healthy.LastError);
         int kept = results.Count(r => r.WrittenBack);
         Assert.Equal(1 + kept, (await world.GetInfoAsync()).FrameCount);
 

@@ -205,6 +205,29 @@ internal static class ClusterCommands
         if (w.SceneSeed is { } s) stdout.WriteLine($"scene      procedural seed {s}");
     }
 
+    /// <summary>Exit code of `rtfm health` when some silo is degraded (storage unreachable or writes failing).</summary>
+    public const int DegradedExitCode = 3;
+
+    public static Command Health(TextWriter stdout)
+    {
+        var gw = new ClusterConnection();
+        var health = gw.AddTo(new Command("health", $"each silo's health: render kind, storage reachable, kept frames waiting to be written (exit {DegradedExitCode} when degraded)"));
+        health.SetAction(p => WithClient(gw.Read(p), async client =>
+        {
+            var silos = await client.GetGrain<IClusterHealthGrain>(IClusterHealthGrain.Key).GetAsync();
+            if (silos.Count == 0)
+            {
+                stdout.WriteLine("no silo has reported yet (silos report every few seconds after they start)");
+                return DegradedExitCode;
+            }
+            stdout.WriteLine($"{"silo",-32} {"render",-6} {"storage",-8} {"state",-9} {"pending",7} {"failing",7}  last error");
+            foreach (var s in silos)
+                stdout.WriteLine($"{s.Silo,-32} {s.Render,-6} {s.Storage,-8} {(s.Degraded ? "DEGRADED" : "healthy"),-9} {s.PendingFrames,7} {s.FailingSessions,7}  {s.LastError}");
+            return silos.Any(s => s.Degraded) ? DegradedExitCode : 0;
+        }));
+        return health;
+    }
+
     public static Command Session(TextWriter stdout, TextWriter stderr)
     {
         var world = new Option<string>("--world") { Description = "world id", Required = true };

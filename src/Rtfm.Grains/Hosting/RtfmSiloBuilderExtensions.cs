@@ -44,6 +44,9 @@ public sealed class RtfmPlatformOptions
     /// <summary>The silo's render queue and KV cache.</summary>
     public RenderEngineOptions Engine { get; set; } = new();
 
+    /// <summary>How often the silo reports its health to the cluster health grain (`rtfm health`).</summary>
+    public TimeSpan HealthReportInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Bounds of each session's write-behind queue.</summary>
     public WriteBehindOptions WriteBehind { get; set; } = new();
 
@@ -87,12 +90,17 @@ public static class RtfmSiloBuilderExtensions
                 o.ContainerName = options.BlobContentContainer;
             });
             builder.Services.AddSingleton<IWorldContentStores, BlobWorldContentStores>();
+            builder.Services.AddSingleton(sp => new PlatformHealth(options.Render, options.Storage, sp.GetRequiredService<Rtfm.Persistence.AzureBlob.Storage.AzureBlobContentStores>()));
         }
         else
         {
             builder.AddFileGrainStorage(RtfmStorageNames.State, o => o.RootDirectory = Path.Combine(root, "state"));
             builder.Services.AddSingleton<IWorldContentStores>(new FileWorldContentStores(Path.Combine(root, "content")));
+            builder.Services.AddSingleton(new PlatformHealth(options.Render, options.Storage));
         }
+        if (options.HealthReportInterval < TimeSpan.FromMilliseconds(100)) throw new ArgumentException("RtfmPlatformOptions.HealthReportInterval must be at least 100 ms");
+        builder.Services.AddSingleton(new HealthReportOptions { Interval = options.HealthReportInterval });
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, HealthReporter>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         RtfmClusteringExtensions.AllowPlatformExceptions(builder.Services);
         builder.Services.AddSingleton(_ => new PlatformModel(options.WeightsPath is null

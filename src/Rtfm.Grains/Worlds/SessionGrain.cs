@@ -24,6 +24,7 @@ public sealed partial class SessionGrain(
     RenderEngine engine,
     IWorldContentStores stores,
     WriteBehindOptions writeBehind,
+    PlatformHealth health,
     ILogger<SessionGrain> logger,
     [PersistentState("session", RtfmStorageNames.State)] IPersistentState<SessionState> state) : Grain, ISessionGrain
 {
@@ -46,7 +47,7 @@ public sealed partial class SessionGrain(
         _worldSeed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(worldId)), 0);
         _last = null;
         _content = stores.ForWorld(worldId);
-        _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, writeBehind, logger);
+        _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, writeBehind, health, logger);
         if (state.State.WorldId != worldId)
         {
             state.State.WorldId = worldId;
@@ -224,6 +225,7 @@ public sealed partial class SessionGrain(
             catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
             {
                 LogLostOnDeactivation(logger, _worldId!, _writes.Count, ex.Message);
+                _writes.Abandon();
             }
         }
         await base.OnDeactivateAsync(reason, cancellationToken);

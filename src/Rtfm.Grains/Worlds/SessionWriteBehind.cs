@@ -17,8 +17,9 @@ using Rtfm.Storage;
 namespace Rtfm.Grains.Worlds;
 
 internal sealed partial class SessionWriteBehind(
-    string worldId, IGrainFactory grains, IContentStore content, RenderEngine engine, WriteBehindOptions options, ILogger logger)
+    string worldId, IGrainFactory grains, IContentStore content, RenderEngine engine, WriteBehindOptions options, PlatformHealth health, ILogger logger)
 {
+    private bool _failing;
     /// <summary>A generated frame kept as memory, with its image bytes and its (possibly still encoding) KV block.</summary>
     public sealed class PendingFrame(TileCell cell, FrameRecord record, byte[] png, Func<Task<KvBlock>> encode)
     {
@@ -62,6 +63,7 @@ internal sealed partial class SessionWriteBehind(
     {
         _queue.AddLast(frame);
         _frames++;
+        health.FramesQueued(1);
         Kick();
     }
 
@@ -109,6 +111,17 @@ internal sealed partial class SessionWriteBehind(
         return before;
     }
 
+    /// <summary>The session is going away with items it could not write: they are lost (logged by the
+    /// caller) and no longer counted in the silo's health.</summary>
+    public void Abandon()
+    {
+        health.FramesQueued(-_frames);
+        if (_failing) health.SessionRecovered();
+        _failing = false;
+        _queue.Clear();
+        _frames = _views = 0;
+    }
+
     /// <summary>(Re)starts the writer when it is idle and there is work, e.g. after a failure.</summary>
     private void Kick()
     {
@@ -129,13 +142,31 @@ internal sealed partial class SessionWriteBehind(
             {
                 // The item stays at the head, visible to the session, and is retried on the next step or flush.
                 _lastError = ex;
+                if (!_failing)
+                {
+                    _failing = true;
+                    health.SessionFailing($"world {worldId}: {ex.Message}");
+                }
                 LogWriteFailed(logger, worldId, _queue.Count, ex.Message);
                 return;
             }
+            if (_queue.First != node) return; // abandoned meanwhile
             _queue.RemoveFirst();
-            if (node.Value is PendingFrame) _frames--;
-            else _views--;
+            if (node.Value is PendingFrame)
+            {
+                _frames--;
+                health.FramesQueued(-1);
+            }
+            else
+            {
+                _views--;
+            }
             _lastError = null;
+            if (_failing)
+            {
+                _failing = false;
+                health.SessionRecovered();
+            }
         }
     }
 
