@@ -38,6 +38,9 @@ public sealed class RtfmPlatformOptions
     /// <summary>Model weights (.safetensors + card); null = a seeded random (untrained) init of the tiny config.</summary>
     public string? WeightsPath { get; set; }
 
+    /// <summary>Seed of the random init when no weights are given (its model id says it: untrained-seedN).</summary>
+    public int UntrainedSeed { get; set; } = 1;
+
     /// <summary>Config of the random init when no weights are given.</summary>
     public ModelConfig UntrainedConfig { get; set; } = ModelConfig.Tiny;
 
@@ -104,7 +107,7 @@ public static class RtfmSiloBuilderExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         RtfmClusteringExtensions.AllowPlatformExceptions(builder.Services);
         builder.Services.AddSingleton(_ => new PlatformModel(options.WeightsPath is null
-            ? ModelWeights.RandomInit(options.UntrainedConfig, seed: 1)
+            ? ModelWeights.RandomInit(options.UntrainedConfig, seed: (ulong)options.UntrainedSeed)
             : ModelWeights.Load(options.WeightsPath)));
         builder.Services.AddSingleton(options.Engine);
         if (options.WriteBehind.MaxPendingFrames < 1 || options.WriteBehind.MaxPendingViews < 1)
