@@ -36,6 +36,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IDisposable
     {
         string[] settings =
         [
+            "--Rtfm:EngineThreads=1",
             "--Cluster:Clustering=redis", $"--Cluster:RedisConnectionString={Redis}", $"--Cluster:ClusterId={_clusterId}",
             "--Rtfm:Storage=blob", $"--Rtfm:BlobConnectionString={Blob}", $"--Rtfm:BlobStateContainer={_clusterId}-state", $"--Rtfm:BlobContentContainer={_clusterId}-content",
         ];

@@ -42,7 +42,7 @@ internal sealed class SiloProcess : IDisposable
         int siloPort = FreePort(), gateway = FreePort();
         string dll = Path.Combine(AppContext.BaseDirectory, "rtfm-silo.dll");
         Assert.True(File.Exists(dll), $"{dll} was not built next to the tests");
-        var psi = new ProcessStartInfo("dotnet", [dll, $"--Rtfm:SiloPort={siloPort}", $"--Rtfm:GatewayPort={gateway}", $"--Rtfm:DataDirectory={dataDirectory}", "--Rtfm:EngineThreads=1", .. settings])
+        var psi = new ProcessStartInfo("dotnet", [dll, $"--Rtfm:SiloPort={siloPort}", $"--Rtfm:GatewayPort={gateway}", $"--Rtfm:DataDirectory={dataDirectory}", .. settings])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,72 +1,23 @@
 // The client commands against a real rtfm-silo process (not an in-process test cluster):
 // create, list, info, play, delete — and clear errors for a missing world or silo.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Rtfm.Cli.Tests;
 
 public sealed class SiloProcessTests : IAsyncLifetime
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("rtfm-silo-proc-").FullName;
-    private Process? _silo;
+    private SiloProcess? _silo;
     private int _gateway;
-    private readonly System.Text.StringBuilder _siloOutput = new();
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public async Task InitializeAsync()
     {
-        _gateway = FreePort();
-        int siloPort = FreePort();
-        string dll = Path.Combine(AppContext.BaseDirectory, "rtfm-silo.dll");
-        Assert.True(File.Exists(dll), $"{dll} was not built next to the tests");
-        var psi = new ProcessStartInfo("dotnet", [dll, $"--Rtfm:SiloPort={siloPort}", $"--Rtfm:GatewayPort={_gateway}", $"--Rtfm:DataDirectory={Path.Combine(_dir, "data")}", "--Rtfm:EngineThreads=2", "--Rtfm:HealthReportInterval=00:00:00.5"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        _silo = Process.Start(psi)!;
-        _silo.OutputDataReceived += (_, e) => { lock (_siloOutput) _siloOutput.AppendLine(e.Data); };
-        _silo.ErrorDataReceived += (_, e) => { lock (_siloOutput) _siloOutput.AppendLine(e.Data); };
-        _silo.BeginOutputReadLine();
-        _silo.BeginErrorReadLine();
-        // Ready when the gateway accepts connections (bounded wait, with the silo's output on failure).
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                await c.ConnectAsync(IPAddress.Loopback, _gateway);
-                break;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(60) && !_silo.HasExited)
-            {
-                await Task.Delay(200);
-            }
-            catch (SocketException)
-            {
-                Assert.Fail($"rtfm-silo did not open gateway {_gateway} within 60 s (exited: {_silo.HasExited}). Output:\n{_siloOutput}");
-            }
-        }
+        _silo = await SiloProcess.StartAsync(Path.Combine(_dir, "data"), "--Rtfm:EngineThreads=2", "--Rtfm:HealthReportInterval=00:00:00.5");
+        _gateway = _silo.GatewayPort;
     }
 
     public Task DisposeAsync()
     {
-        if (_silo is { HasExited: false })
-        {
-            _silo.Kill(entireProcessTree: true);
-            _silo.WaitForExit(10_000);
-        }
         _silo?.Dispose();
         Directory.Delete(_dir, recursive: true);
         return Task.CompletedTask;
