@@ -112,7 +112,7 @@ public sealed class CliTests : IDisposable
 
         string md = File.ReadAllText(doc);
         foreach (string expected in new[] { "## Reconstruction", "## Revisit", "## Generation from one image", "## Persistence", "## Cost per frame",
-            "| nearest |", "| blurred nearest |", "| mean of context |", "QUICK run", "![Contact sheet](quality/contact-sheet.png)", "![PSNR along the loop](quality/loop-psnr.png)" })
+            "| nearest |", "| blurred nearest |", "| mean of context |", "| path | targets |", "QUICK run", "![Contact sheet](quality/contact-sheet.png)", "![PSNR along the loop](quality/loop-psnr.png)" })
             Assert.True(md.Contains(expected, StringComparison.Ordinal), $"quality.md lacks '{expected}':\n{md}");
         Assert.DoesNotContain("NaN", md);
 
@@ -141,6 +141,8 @@ public sealed class CliTests : IDisposable
                     if (part == "revisit" && method == "nearest" && figure == "psnr") Assert.Equal("Infinity", e.GetString());
                     else Assert.True(e.ValueKind == JsonValueKind.Number && double.IsFinite(e.GetDouble()), $"{part}.{method}.{figure} = {e}");
                 }
+        // Test seed 20000000 replays the datasets' random-walk path.
+        Assert.True(root.GetProperty("reconstruction_by_path").GetProperty("random").GetProperty("targets").GetInt32() == 2, root.GetProperty("reconstruction_by_path").ToString());
         Assert.Equal(4, root.GetProperty("generation").GetArrayLength());
         foreach (var g in root.GetProperty("generation").EnumerateArray())
             foreach (string method in new[] { "model", "nearest", "blurred" })

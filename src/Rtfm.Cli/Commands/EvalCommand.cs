@@ -16,7 +16,7 @@ internal static class EvalCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var weights = CommonOptions.Weights();
-        var scenes = Nullable("--scenes", "held-out (test split) scenes (default 8; 1 with --quick)", 1000);
+        var scenes = Nullable("--scenes", "held-out (test split) scenes (default 12; 1 with --quick)", 1000);
         var targets = Nullable("--targets", "reconstruction and revisit targets per scene (default 8; 2 with --quick)", FramesPerScene);
         var loop = Nullable("--loop-frames", "frames of the out-and-back persistence loop (default 300; 16 with --quick)", 100_000);
         var outDir = new Option<string>("--out") { Description = "folder for the PNGs and quality.json", DefaultValueFactory = _ => Path.Combine("docs", "quality") };
@@ -32,10 +32,10 @@ internal static class EvalCommand
             bool q = p.GetValue(quick);
             var options = new EvalOptions(
                 WeightsPath: p.GetValue(weights),
-                Scenes: p.GetValue(scenes) ?? (q ? 1 : 8),
+                Scenes: p.GetValue(scenes) ?? (q ? 1 : 12),
                 Targets: p.GetValue(targets) ?? (q ? 2 : 8),
                 FramesPerScene: q ? 16 : FramesPerScene,
-                GenerationSources: q ? 1 : 2,
+                GenerationSources: q ? 1 : 4,
                 LoopFrames: p.GetValue(loop) ?? (q ? 16 : 300),
                 SessionFrames: SessionFrames,
                 OutputDirectory: p.GetValue(outDir)!,

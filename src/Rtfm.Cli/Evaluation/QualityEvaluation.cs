@@ -54,7 +54,8 @@ internal sealed record CostResult(CostPoint Early, CostPoint Late, int GatedMemo
 }
 
 internal sealed record EvalResult(
-    EvalOptions Options, ModelCard Card, IReadOnlyList<string> SceneNames, Comparison Reconstruction, Comparison Revisit,
+    EvalOptions Options, ModelCard Card, IReadOnlyList<string> SceneNames, Comparison Reconstruction,
+    IReadOnlyDictionary<TrajectoryKind, Comparison> ReconstructionByPath, Comparison Revisit,
     IReadOnlyList<GenerationMove> Generation, PersistenceResult Persistence, CostResult Cost, double Seconds, int CoreCount,
     string ContactSheetPath, string LoopPlotPath);
 
@@ -84,6 +85,7 @@ internal static class QualityEvaluation
         Directory.CreateDirectory(o.OutputDirectory);
 
         var recon = new Comparison();
+        var reconByPath = new SortedDictionary<TrajectoryKind, Comparison>();
         var revisit = new Comparison();
         var moves = GenerationSteps.Select(_ => (Scores: new Comparison(), Distance: new List<double>(), Turn: new List<double>())).ToArray();
         var sheetGroups = new List<IReadOnlyList<RgbImage>>();
@@ -96,7 +98,9 @@ internal static class QualityEvaluation
             var scene = SceneGenerator.Generate(seed);
             sceneNames.Add(scene.Name);
             var k = scene.DefaultIntrinsics(cfg.ImageWidth, cfg.ImageHeight);
-            var poses = Trajectories.Create(PosedDataset.TrajectoryFor(seed), scene, o.FramesPerScene, seed);
+            var kind = PosedDataset.TrajectoryFor(seed);
+            var poses = Trajectories.Create(kind, scene, o.FramesPerScene, seed);
+            if (!reconByPath.TryGetValue(kind, out var byPath)) reconByPath[kind] = byPath = new Comparison();
             var gt = poses.Select(p => RayTracer.Render(scene, p, k, o.Threads)).ToArray();
             var blocks = gt.Select((f, i) => model.Encode(f, poses[i], k)).ToArray();
             var index = poses.Select((p, i) => new MemoryFrame(i.ToString("D5"), p)).ToArray();
@@ -109,6 +113,7 @@ internal static class QualityEvaluation
                     .Select(f => int.Parse(f.Frame.Id, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
                 var (frame, nearest, blurred, mean) = RenderWithBaselines(model, poses[j], k, ctx, gt, blocks);
                 recon.Add(gt[j], frame, nearest, blurred, mean);
+                byPath.Add(gt[j], frame, nearest, blurred, mean);
                 if (t < perScene && sheetGroups.Count < 8) sheetGroups.Add([gt[j], frame, nearest, blurred]);
 
                 // Revisit: the target's own frame is among the K.
@@ -131,7 +136,7 @@ internal static class QualityEvaluation
         PngCodec.Write(LoopPlot(persistence), plotPath);
 
         var generation = GenerationSteps.Select((n, i) => new GenerationMove(n, moves[i].Scores, moves[i].Distance.Average(), moves[i].Turn.Average())).ToArray();
-        return new EvalResult(o, weights.Card, sceneNames, recon, revisit, generation, persistence, cost,
+        return new EvalResult(o, weights.Card, sceneNames, recon, reconByPath, revisit, generation, persistence, cost,
             clock.Elapsed.TotalSeconds, Environment.ProcessorCount, sheetPath, plotPath);
     }
 

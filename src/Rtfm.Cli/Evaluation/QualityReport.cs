@@ -75,6 +75,15 @@ internal static class QualityReport
         sb.AppendLine($"Context: the K = {r.Card.Config.ContextFrames} frames of the scene's path with the best retrieval score against the target pose, the target's own frame excluded.");
         sb.AppendLine();
         ComparisonTable(sb, r.Reconstruction, meanLabel: "mean of context");
+        sb.AppendLine($"The model's PSNR is above the nearest frame's on {r.Reconstruction.ModelAboveNearest} of {r.Reconstruction.Count} targets. By camera path " +
+            "(walks and random walks give near context views, orbits wider baselines):");
+        sb.AppendLine();
+        sb.AppendLine("| path | targets | model PSNR | SSIM | sharpness | nearest PSNR | SSIM | blurred PSNR | SSIM | mean PSNR | SSIM |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (kind, c) in r.ReconstructionByPath)
+            sb.AppendLine($"| {kind.ToString().ToLowerInvariant()} | {c.Count} | {Db(c.Model.MeanPsnr)} | {S(c.Model.MeanSsim)} | {R(c.SharpnessRatio(c.Model))} " +
+                $"| {Db(c.Nearest.MeanPsnr)} | {S(c.Nearest.MeanSsim)} | {Db(c.Blurred.MeanPsnr)} | {S(c.Blurred.MeanSsim)} | {Db(c.Mean.MeanPsnr)} | {S(c.Mean.MeanSsim)} |");
+        sb.AppendLine();
         sb.AppendLine($"## Revisit ({r.Revisit.Count} targets)");
         sb.AppendLine();
         sb.AppendLine("Context: as above, with the target's own frame among the K. The platform may serve an exact-pose revisit from memory " +
@@ -183,6 +192,7 @@ internal static class QualityReport
             seconds = r.Seconds,
             scenes = r.SceneNames,
             reconstruction = Cmp(r.Reconstruction),
+            reconstruction_by_path = r.ReconstructionByPath.ToDictionary(e => e.Key.ToString().ToLowerInvariant(), e => Cmp(e.Value)),
             revisit = Cmp(r.Revisit),
             generation = r.Generation.Select(g => new { steps = g.Steps, distance = g.MeanDistance, turn_degrees = g.MeanTurnDegrees, scores = Cmp(g.Scores) }),
             persistence = new

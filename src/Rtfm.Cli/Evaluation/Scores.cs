@@ -48,5 +48,8 @@ internal sealed class Comparison
     /// Mean sharpness of a method over the mean sharpness of the ground truth (a ratio of means,
     /// so a nearly flat target cannot blow the figure up).
     /// </summary>
+    /// <summary>Targets where the model's PSNR is above the nearest frame's.</summary>
+    public int ModelAboveNearest => Model.Psnr.Zip(Nearest.Psnr).Count(p => p.First > p.Second);
+
     public double SharpnessRatio(MethodScores m) => TruthSharpness.Sum() is var t && t > 0 ? m.Sharpness.Sum() / t : double.NaN;
 }
