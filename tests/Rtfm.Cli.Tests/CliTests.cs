@@ -115,6 +115,7 @@ public sealed class CliTests : IDisposable
             "| nearest |", "| blurred nearest |", "| mean of context |", "| path | targets |", "QUICK run", "![Contact sheet](quality/contact-sheet.png)", "![PSNR along the loop](quality/loop-psnr.png)" })
             Assert.True(md.Contains(expected, StringComparison.Ordinal), $"quality.md lacks '{expected}':\n{md}");
         Assert.DoesNotContain("NaN", md);
+        Assert.DoesNotContain(_dir, md); // absolute paths are shown by file name only
 
         var sheet = PngCodec.Decode(File.ReadAllBytes(Path.Combine(outDir, "contact-sheet.png")));
         Assert.True(sheet.Width >= 4 * 128 && sheet.Height >= 128, $"contact sheet is {sheet.Width}x{sheet.Height}: one group is 4 frames of 128 px");

@@ -42,7 +42,7 @@ internal static class EvalCommand
                 DocPath: p.GetValue(doc)!,
                 Quick: q,
                 Threads: p.GetValue(threads),
-                CommandLine: "rtfm " + string.Join(' ', p.Tokens.Select(t => t.Value)).Replace(p.GetValue(weights) ?? "\0", Path.GetFileName(p.GetValue(weights) ?? "")));
+                CommandLine: "rtfm " + string.Join(' ', p.Tokens.Select(t => Shown(t.Value))));
             if (options.LoopFrames < 4) throw new UsageException($"--loop-frames {options.LoopFrames} is too short for an out-and-back loop (at least 4)");
             var result = QualityEvaluation.Run(options, stdout, stderr);
             QualityReport.WriteMarkdown(result, options.DocPath);
@@ -53,6 +53,9 @@ internal static class EvalCommand
         });
         return cmd;
     }
+
+    /// <summary>The report quotes its command line; absolute paths say nothing to a reader elsewhere, so only their file name is shown.</summary>
+    private static string Shown(string token) => Path.IsPathRooted(token) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(token)) : token;
 
     private static Option<int?> Nullable(string name, string description, int max) =>
         new Option<int?>(name) { Description = description }
