@@ -112,13 +112,15 @@ public sealed class CliTests : IDisposable
 
         string md = File.ReadAllText(doc);
         foreach (string expected in new[] { "## Reconstruction", "## Revisit", "## Generation from one image", "## Persistence", "## Cost per frame",
-            "| nearest |", "| blurred nearest |", "| mean of context |", "| path | targets |", "QUICK run", "![Contact sheet](quality/contact-sheet.png)", "![PSNR along the loop](quality/loop-psnr.png)" })
+            "| nearest |", "| blurred nearest |", "| mean of context |", "| path | targets |", "QUICK run", "![Contact sheet](quality/contact-sheet.png)", "![PSNR along the loop](quality/loop-psnr.png)", "![Loop frames](quality/loop-frames.png)" })
             Assert.True(md.Contains(expected, StringComparison.Ordinal), $"quality.md lacks '{expected}':\n{md}");
         Assert.DoesNotContain("NaN", md);
         Assert.DoesNotContain(_dir, md); // absolute paths are shown by file name only
 
         var sheet = PngCodec.Decode(File.ReadAllBytes(Path.Combine(outDir, "contact-sheet.png")));
         Assert.True(sheet.Width >= 4 * 128 && sheet.Height >= 128, $"contact sheet is {sheet.Width}x{sheet.Height}: one group is 4 frames of 128 px");
+        var strip = PngCodec.Decode(File.ReadAllBytes(Path.Combine(outDir, "loop-frames.png")));
+        Assert.True(strip.Width >= 5 * 128 && strip.Height >= 6 * 128, $"loop frames are {strip.Width}x{strip.Height}: 6 poses of 5 frames of 128 px");
         var plot = PngCodec.Decode(File.ReadAllBytes(Path.Combine(outDir, "loop-psnr.png")));
         Assert.Equal((720, 600), (plot.Width, plot.Height));
         int blue = 0, orange = 0;

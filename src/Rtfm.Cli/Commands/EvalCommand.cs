@@ -48,7 +48,7 @@ internal static class EvalCommand
             QualityReport.WriteMarkdown(result, options.DocPath);
             QualityReport.WriteJson(result, Path.Combine(options.OutputDirectory, "quality.json"));
             QualityReport.PrintSummary(result, stdout);
-            stdout.WriteLine($"wrote {options.DocPath}, {result.ContactSheetPath}, {result.LoopPlotPath}");
+            stdout.WriteLine($"wrote {options.DocPath}, {result.ContactSheetPath}, {result.LoopPlotPath}, {result.LoopFramesPath}");
             return 0;
         });
         return cmd;

@@ -57,7 +57,7 @@ internal sealed record EvalResult(
     EvalOptions Options, ModelCard Card, IReadOnlyList<string> SceneNames, Comparison Reconstruction,
     IReadOnlyDictionary<TrajectoryKind, Comparison> ReconstructionByPath, Comparison Revisit,
     IReadOnlyList<GenerationMove> Generation, PersistenceResult Persistence, CostResult Cost, double Seconds, int CoreCount,
-    string ContactSheetPath, string LoopPlotPath);
+    string ContactSheetPath, string LoopPlotPath, string LoopFramesPath);
 
 internal static class QualityEvaluation
 {
@@ -127,17 +127,19 @@ internal static class QualityEvaluation
             progress.Report(s + 1);
         }
 
-        var persistence = Persistence(model, o, stderr);
+        var (persistence, loopGroups) = Persistence(model, o, stderr);
         var cost = Cost(model, o);
 
         string sheetPath = Path.Combine(o.OutputDirectory, "contact-sheet.png");
         PngCodec.Write(ContactSheet.BuildGroups(sheetGroups, ["truth", "model", "nearest", "blurred"], columns: 2, scale: 2), sheetPath);
         string plotPath = Path.Combine(o.OutputDirectory, "loop-psnr.png");
         PngCodec.Write(LoopPlot(persistence), plotPath);
+        string loopFramesPath = Path.Combine(o.OutputDirectory, "loop-frames.png");
+        PngCodec.Write(ContactSheet.BuildGroups(loopGroups, ["truth", "mem out", "mem back", "win out", "win back"], columns: 1, scale: 2), loopFramesPath);
 
         var generation = GenerationSteps.Select((n, i) => new GenerationMove(n, moves[i].Scores, moves[i].Distance.Average(), moves[i].Turn.Average())).ToArray();
         return new EvalResult(o, weights.Card, sceneNames, recon, reconByPath, revisit, generation, persistence, cost,
-            clock.Elapsed.TotalSeconds, Environment.ProcessorCount, sheetPath, plotPath);
+            clock.Elapsed.TotalSeconds, Environment.ProcessorCount, sheetPath, plotPath, loopFramesPath);
     }
 
     /// <summary>Distinct target frames of a scene, seeded by the scene, in increasing order.</summary>
@@ -192,7 +194,7 @@ internal static class QualityEvaluation
     /// ground-truth frame at the start pose. Memory: retrieve K from the spatial memory, write a
     /// frame back when novel. Window: the K most recent frames.
     /// </summary>
-    private static PersistenceResult Persistence(RtfmModel model, EvalOptions o, TextWriter stderr)
+    private static (PersistenceResult Result, IReadOnlyList<IReadOnlyList<RgbImage>> Strip) Persistence(RtfmModel model, EvalOptions o, TextWriter stderr)
     {
         var cfg = model.Config;
         int seed = PosedDataset.SeedBase(DatasetSplit.Test);
@@ -247,10 +249,19 @@ internal static class QualityEvaluation
             pairMem[j] = Capped(ImageMetrics.Psnr(withMemory[j], withMemory[i]), ref identicalMem);
             pairWin[j] = Capped(ImageMetrics.Psnr(withWindow[j], withWindow[i]), ref identicalWin);
         }
-        return new PersistenceResult(n, scene.Name,
+        // Pictures: a few poses of the outbound half, each as truth, then outbound and return frames of both contexts.
+        var strip = new List<IReadOnlyList<RgbImage>>();
+        int shown = Math.Min(6, n / 2);
+        for (int s = 0; s < shown; s++)
+        {
+            int i = (int)((long)s * (n / 2 - 1) / Math.Max(1, shown - 1)), j = n - 1 - i;
+            strip.Add([gt[i], withMemory[i], withMemory[j], withWindow[i], withWindow[j]]);
+        }
+        var result = new PersistenceResult(n, scene.Name,
             Enumerable.Range(0, n).Select(i => ImageMetrics.Psnr(withMemory[i], gt[i])).ToArray(),
             Enumerable.Range(0, n).Select(i => ImageMetrics.Psnr(withWindow[i], gt[i])).ToArray(),
             pairMem, pairWin, pairs, identicalMem, identicalWin, memory.Count, cfg.ContextFrames);
+        return (result, strip);
 
         static double Capped(double psnr, ref int identical)
         {

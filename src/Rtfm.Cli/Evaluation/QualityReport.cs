@@ -124,6 +124,10 @@ internal static class QualityReport
         sb.AppendLine();
         sb.AppendLine("Top: every loop frame against the ground truth. Bottom: each return frame against the outbound frame at the same pose (blue: spatial memory, orange: window).");
         sb.AppendLine();
+        sb.AppendLine("Frames at a few poses of the loop, from its start to its far end: ground truth | spatial memory outbound | spatial memory on the way back | window outbound | window on the way back.");
+        sb.AppendLine();
+        sb.AppendLine($"![Loop frames]({Link(r.LoopFramesPath)})");
+        sb.AppendLine();
 
         var cost = r.Cost;
         sb.AppendLine("## Cost per frame");
