@@ -14,6 +14,7 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         root.Subcommands.Add(DatasetCommand.Create(stdout, stderr));
+        root.Subcommands.Add(EvalCommand.Create(stdout, stderr));
         root.Subcommands.Add(ClusterCommands.World(stdout, stderr));
         root.Subcommands.Add(ClusterCommands.Health(stdout));
         root.Subcommands.Add(ClusterCommands.Session(stdout, stderr));

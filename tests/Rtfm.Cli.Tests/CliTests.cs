@@ -1,6 +1,7 @@
 // The rtfm command line as a user meets it: help, bad input (one error line, non-zero exit,
 // no stack trace) and a small real render that writes its files.
 using System.Text.Json;
+using Rtfm.Core.Imaging;
 
 namespace Rtfm.Cli.Tests;
 
@@ -24,6 +25,7 @@ public sealed class CliTests : IDisposable
     [InlineData("demo", "--help")]
     [InlineData("bench", "engine", "--help")]
     [InlineData("dataset", "--help")]
+    [InlineData("eval", "--help")]
     public void Help_is_available_everywhere(params string[] args)
     {
         var (code, output, _) = Run(args);
@@ -98,5 +100,77 @@ public sealed class CliTests : IDisposable
         Assert.False(summary.RootElement.GetProperty("Trained").GetBoolean());
         Assert.Equal(6, summary.RootElement.GetProperty("Frames").GetInt32());
         Assert.True(summary.RootElement.GetProperty("FramesPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Eval_quick_writes_the_report_pictures_and_finite_figures_beside_baselines()
+    {
+        string outDir = Path.Combine(_dir, "quality"), doc = Path.Combine(_dir, "quality.md");
+        var (code, output, err) = Run("eval", "--quick", "--out", outDir, "--doc", doc, "--threads", "2");
+        Assert.True(code == 0, $"exit {code}: {err}");
+        Assert.Contains("reconstruction PSNR", output);
+
+        string md = File.ReadAllText(doc);
+        foreach (string expected in new[] { "## Reconstruction", "## Revisit", "## Generation from one image", "## Persistence", "## Cost per frame",
+            "| nearest |", "| blurred nearest |", "| mean of context |", "| path | targets |", "QUICK run", "![Contact sheet](quality/contact-sheet.png)", "![PSNR along the loop](quality/loop-psnr.png)", "![Loop frames](quality/loop-frames.png)" })
+            Assert.True(md.Contains(expected, StringComparison.Ordinal), $"quality.md lacks '{expected}':\n{md}");
+        Assert.DoesNotContain("NaN", md);
+        Assert.DoesNotContain(_dir, md); // absolute paths are shown by file name only
+
+        var sheet = PngCodec.Decode(File.ReadAllBytes(Path.Combine(outDir, "contact-sheet.png")));
+        Assert.True(sheet.Width >= 4 * 128 && sheet.Height >= 128, $"contact sheet is {sheet.Width}x{sheet.Height}: one group is 4 frames of 128 px");
+        var strip = PngCodec.Decode(File.ReadAllBytes(Path.Combine(outDir, "loop-frames.png")));
+        Assert.True(strip.Width >= 5 * 128 && strip.Height >= 6 * 128, $"loop frames are {strip.Width}x{strip.Height}: 6 poses of 5 frames of 128 px");
+        var plot = PngCodec.Decode(File.ReadAllBytes(Path.Combine(outDir, "loop-psnr.png")));
+        Assert.Equal((720, 600), (plot.Width, plot.Height));
+        int blue = 0, orange = 0;
+        for (int y = 0; y < plot.Height; y++)
+            for (int x = 0; x < plot.Width; x++)
+            {
+                var px = plot.Pixel(x, y);
+                if (px[2] > 0.7f && px[0] < 0.2f) blue++;
+                if (px[0] > 0.85f && px[2] < 0.1f) orange++;
+            }
+        Assert.True(blue > 200 && orange > 200, $"the loop plot should draw both series: {blue} blue, {orange} orange pixels");
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "quality.json")));
+        var root = json.RootElement;
+        foreach (string part in new[] { "reconstruction", "revisit" })
+            foreach (string method in new[] { "model", "nearest", "blurred", "mean" })
+                foreach (string figure in new[] { "psnr", "ssim", "sharpness" })
+                {
+                    var e = root.GetProperty(part).GetProperty(method).GetProperty(figure);
+                    // The revisit's nearest frame is the target itself: an exact copy, +inf dB.
+                    if (part == "revisit" && method == "nearest" && figure == "psnr") Assert.Equal("Infinity", e.GetString());
+                    else Assert.True(e.ValueKind == JsonValueKind.Number && double.IsFinite(e.GetDouble()), $"{part}.{method}.{figure} = {e}");
+                }
+        // Test seed 20000000 replays the datasets' random-walk path.
+        Assert.True(root.GetProperty("reconstruction_by_path").GetProperty("random").GetProperty("targets").GetInt32() == 2, root.GetProperty("reconstruction_by_path").ToString());
+        Assert.Equal(4, root.GetProperty("generation").GetArrayLength());
+        foreach (var g in root.GetProperty("generation").EnumerateArray())
+            foreach (string method in new[] { "model", "nearest", "blurred" })
+                Assert.True(double.IsFinite(g.GetProperty("scores").GetProperty(method).GetProperty("psnr").GetDouble()), $"generation {g.GetProperty("steps")} {method}");
+        var p = root.GetProperty("persistence");
+        Assert.Equal(16, p.GetProperty("frames").GetInt32());
+        Assert.Equal(8, p.GetProperty("pairs").GetInt32());
+        Assert.True(double.IsFinite(p.GetProperty("memory_return_vs_outbound").GetDouble()) && double.IsFinite(p.GetProperty("window_return_vs_outbound").GetDouble()));
+        Assert.All(p.GetProperty("memory_vs_truth").EnumerateArray(), e => Assert.True(double.IsFinite(e.GetDouble())));
+        var cost = root.GetProperty("cost");
+        Assert.Equal(10_000, cost.GetProperty("session_frames").GetInt32());
+        Assert.True(cost.GetProperty("flat").GetBoolean(), "a render at frame 10 and at frame 10 000 should do the same work");
+        Assert.Equal(6, root.GetProperty("checks").GetArrayLength());
+    }
+
+    [Fact]
+    public void Eval_with_missing_weights_or_bad_counts_prints_one_error_line()
+    {
+        var (code, _, err) = Run("eval", "--quick", "--weights", Path.Combine(_dir, "nope.safetensors"), "--out", Path.Combine(_dir, "q"), "--doc", Path.Combine(_dir, "q.md"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: weights file", err);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(File.Exists(Path.Combine(_dir, "q.md")), "no report is written when the weights are missing");
+        (code, _, err) = Run("eval", "--scenes", "0", "--out", Path.Combine(_dir, "q"), "--doc", Path.Combine(_dir, "q.md"));
+        Assert.Equal(2, code);
+        Assert.Contains("--scenes must be between 1", err);
     }
 }

@@ -42,6 +42,12 @@ public static class PosedDataset
         _ => 20_000_000,
     };
 
+    /// <summary>
+    /// The camera path of a dataset scene (also what the evaluation replays on test seeds). A mix:
+    /// walks and random walks give near views, orbits give wide baselines.
+    /// </summary>
+    public static TrajectoryKind TrajectoryFor(int seed) => (seed % 3) switch { 0 => TrajectoryKind.Walk, 1 => TrajectoryKind.Orbit, _ => TrajectoryKind.Random };
+
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Writes the dataset; <paramref name="progress"/> gets (scenes done, scenes total).</summary>
@@ -77,8 +83,7 @@ public static class PosedDataset
     private static string WriteScene(DatasetOptions o, string splitDir, int seed)
     {
         var scene = SceneGenerator.Generate(seed);
-        // Mix of paths: walks and random walks give near views, orbits give wide baselines.
-        var kind = (seed % 3) switch { 0 => TrajectoryKind.Walk, 1 => TrajectoryKind.Orbit, _ => TrajectoryKind.Random };
+        var kind = TrajectoryFor(seed);
         var poses = Trajectories.Create(kind, scene, o.FramesPerScene, seed);
         var k = scene.DefaultIntrinsics(o.Size, o.Size);
         string dir = Path.Combine(splitDir, scene.Name);
