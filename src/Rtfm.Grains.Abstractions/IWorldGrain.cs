@@ -42,6 +42,10 @@ public interface ISpatialTileGrain : IGrainWithStringKey
 
     Task<IReadOnlyList<FrameRecord>> GetFramesAsync();
 
+    /// <summary>The tile's frames and, when <paramref name="viewPose"/> is given, the cached view from exactly that pose:
+    /// what a session step needs of a tile in one call.</summary>
+    Task<TileRead> ReadAsync(PoseDto? viewPose);
+
     /// <summary>Records the KV block stored for a frame (after a lazy encode).</summary>
     Task SetKvAsync(string frameId, string kvName, string modelVersion);
 

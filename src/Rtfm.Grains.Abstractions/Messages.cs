@@ -105,3 +105,9 @@ public sealed record WorldImportHeader(
 public sealed record ImportedFrame(
     [property: Id(0)] FrameRecord Record,
     [property: Id(1)] byte[] Png);
+
+/// <summary>A tile's frames, and the image name of the view cached at the asked pose (null when none).</summary>
+[GenerateSerializer, Immutable]
+public sealed record TileRead(
+    [property: Id(0)] IReadOnlyList<FrameRecord> Frames,
+    [property: Id(1)] string? ViewImage);

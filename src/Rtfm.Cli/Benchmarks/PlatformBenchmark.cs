@@ -55,7 +55,7 @@ internal static class PlatformBenchmark
                 grainCpu = Math.Min(grainCpu, g.CpuMs);
             }
             double ratio = grainFps / engineFps;
-            stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {LastBreakdown}");
+            stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {LastBreakdown}; engine alone allocated {EngineAllocation:F1} MiB/step");
             md.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {n * steps} | {engineFps:F1} | {grainFps:F1} | {ratio:P0} | {1 - ratio:P0} | {engineCpu:F1} | {grainCpu:F1} | {grainCpu / engineCpu - 1:P0} |");
         }
         return md.ToString();
@@ -70,15 +70,19 @@ internal static class PlatformBenchmark
         for (int i = 0; i < inputs.Length; i++) session.AddInputFrame(inputs[i], inputPoses[i]);
         for (int i = 0; i < 3; i++) model.Render(inputPoses[0], k, [], (ulong)i); // warm-up
         var cpu = Cpu();
+        long allocated = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
         int total = 0;
         for (int s = 0; s < paths[0].Count; s++)
             foreach (var path in paths) { session.Step(path[s]); total++; }
+        EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;
         return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
     }
 
     /// <summary>Where the last grain run's step time went (diagnostics for the overhead).</summary>
     public static string LastBreakdown { get; private set; } = "";
+
+    public static double EngineAllocation { get; private set; }
 
     private static (double Fps, double CpuMs) ThroughGrains(ModelWeights weights, int threads, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
     {
@@ -89,6 +93,8 @@ internal static class PlatformBenchmark
             silo.Start(inputs, inputPoses, k);
             var sessions = paths.Select((_, i) => silo.OpenSession($"bench-{i}")).ToArray();
             var cpu = Cpu();
+            long allocated = GC.GetTotalAllocatedBytes();
+            int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
             var clock = Stopwatch.StartNew();
             var results = new System.Collections.Concurrent.ConcurrentBag<StepResult>();
             var tasks = paths.Select((path, i) => Task.Run(async () =>
@@ -97,11 +103,12 @@ internal static class PlatformBenchmark
             })).ToArray();
             Task.WaitAll(tasks);
             var rendered = results.Where(r => !r.FromMemory).ToArray();
-            LastBreakdown = rendered.Length == 0 ? "" : $"in the silo per rendered step: {rendered.Average(r => r.TotalMilliseconds):F1} ms of which render {rendered.Average(r => r.RenderMilliseconds):F1} ms; {results.Count(r => r.WrittenBack)} kept, {results.Count(r => r.FromMemory)} from memory";
+            LastBreakdown = rendered.Length == 0 ? "" : $"in the silo per rendered step: {rendered.Average(r => r.TotalMilliseconds):F1} ms of which render {rendered.Average(r => r.RenderMilliseconds):F1} ms; {results.Count(r => r.WrittenBack)} kept, {results.Count(r => r.FromMemory)} from memory; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / results.Count:F1} MiB/step, GCs gen0 {GC.CollectionCount(0) - gen0} gen2 {GC.CollectionCount(2) - gen2}";
             // What the sessions kept is written behind: the clock runs until it is all stored.
             Task.WaitAll(sessions.Select(s => s.FlushAsync()).ToArray());
             int total = paths.Sum(p => p.Count);
-            return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
+            EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;
+        return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
         }
         finally
         {

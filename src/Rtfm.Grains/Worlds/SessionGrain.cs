@@ -84,11 +84,16 @@ public sealed partial class SessionGrain(
         string worldId = _worldId;
         var perTile = await Task.WhenAll(cell.WithNeighbours().Select(async c =>
         {
-            try { return (Cell: c, Frames: await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(worldId)).GetFramesAsync()); }
+            try
+            {
+                // The camera's own tile also answers whether a view from exactly this pose is cached.
+                var read = await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(worldId)).ReadAsync(c == cell ? request.Pose : null);
+                return (Cell: c, read.Frames, read.ViewImage);
+            }
             catch (Exception ex) when (IsStorageFailure(ex))
             {
                 LogDegraded(logger, worldId, $"tile {c.X},{c.Z} unreadable", ex.Message);
-                return (Cell: c, Frames: (IReadOnlyList<FrameRecord>)[]);
+                return (Cell: c, Frames: (IReadOnlyList<FrameRecord>)[], ViewImage: (string?)null);
             }
         }));
         var candidates = perTile.SelectMany(t => t.Frames.Select(f => (t.Cell, Frame: f))).ToList();
@@ -97,7 +102,6 @@ public sealed partial class SessionGrain(
         candidates.AddRange(pending.Where(p => seen.Add(p.Record.FrameId) && IsNeighbour(cell, p.Cell)).Select(p => (p.Cell, Frame: p.Record)));
 
         StepResult result;
-        var ownTile = GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId));
         var exact = candidates.FirstOrDefault(c => c.Frame.Pose == request.Pose);
         byte[]? remembered = exact.Frame is not null && pendingByImage.TryGetValue(exact.Frame.ImageName, out var pendingExact)
             ? pendingExact.Png
@@ -106,7 +110,7 @@ public sealed partial class SessionGrain(
         {
             try
             {
-                string? viewImage = exact.Frame is null ? await ownTile.GetViewAsync(request.Pose) : null;
+                string? viewImage = exact.Frame is null ? perTile.First(t => t.Cell == cell).ViewImage : null;
                 if (exact.Frame is not null || viewImage is not null)
                 {
                     // An exact revisit: the stored frame, or the cached view rendered from this pose before.

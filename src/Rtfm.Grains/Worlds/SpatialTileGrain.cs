@@ -25,6 +25,9 @@ public sealed class SpatialTileGrain(
 
     public Task<IReadOnlyList<FrameRecord>> GetFramesAsync() => Task.FromResult<IReadOnlyList<FrameRecord>>(state.State.Frames.ToArray());
 
+    public Task<TileRead> ReadAsync(PoseDto? viewPose) =>
+        Task.FromResult(new TileRead(state.State.Frames.ToArray(), viewPose is null ? null : state.State.Views.FirstOrDefault(v => v.Pose == viewPose)?.ImageName));
+
     public async Task SetKvAsync(string frameId, string kvName, string modelVersion)
     {
         int i = state.State.Frames.FindIndex(f => f.FrameId == frameId);
