@@ -92,7 +92,12 @@ public sealed class FailoverTests(ITestOutputHelper output) : IDisposable
         var survivor = victim == a ? b : a;
         var clock = Stopwatch.StartNew();
         victim.Kill();
-        var next = await resilient.StepAsync(new StepRequest(11, poses[11].ToDto()));
+        StepResult next;
+        try { next = await resilient.StepAsync(new StepRequest(11, poses[11].ToDto())); }
+        catch (Exception ex)
+        {
+            throw new InvalidOperationException($"no frame {clock.Elapsed.TotalSeconds:F1} s after the kill ({ex.GetType().Name}: {ex.Message}); surviving silo's output:\n{survivor.Output}", ex);
+        }
         double failoverSeconds = clock.Elapsed.TotalSeconds;
         var info = await session.GetInfoAsync();
         output.WriteLine($"kill -9 -> next frame: {failoverSeconds:F2} s, {resilient.Retries} retries; session now on {info.Silo}");
