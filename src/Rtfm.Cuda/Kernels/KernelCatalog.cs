@@ -1,0 +1,25 @@
+// Which kernels each kernels/*.cu file defines and the params struct each one takes: the
+// backend loads entries by these names, and the compile test checks every entry against it.
+namespace Rtfm.Cuda.Kernels;
+
+/// <summary>One kernel entry point and the C# mirror of its only parameter.</summary>
+public sealed record KernelEntry(string Name, Type Params);
+
+/// <summary>One kernels/*.cu file and its entry points.</summary>
+public sealed record KernelFile(string FileName, IReadOnlyList<KernelEntry> Entries);
+
+public static class KernelCatalog
+{
+    /// <summary>The header every kernel file includes (found through --include-path).</summary>
+    public const string CommonHeader = "rtfm_cuda.cuh";
+
+    public static IReadOnlyList<KernelFile> Files { get; } =
+    [
+        new("gemm.cu", [new("gemm_bf16_tc", typeof(GemmParams)), new("gemm_f32", typeof(GemmParams))]),
+        new("attention.cu", [new("attention_online_softmax", typeof(AttentionParams))]),
+        new("adaln.cu", [new("layernorm_modulate", typeof(LayerNormParams)), new("gated_residual", typeof(GatedResidualParams))]),
+        new("gelu.cu", [new("gelu", typeof(GeluParams))]),
+        new("patch.cu", [new("plucker_rays", typeof(PluckerParams)), new("patchify_with_rays", typeof(PatchifyParams))]),
+        new("sampler.cu", [new("unpatchify", typeof(UnpatchifyParams)), new("sampler_step", typeof(SamplerStepParams)), new("unpatchify_sampler_step", typeof(UnpatchifyParams))]),
+    ];
+}
