@@ -22,4 +22,8 @@ public static class KernelCatalog
         new("patch.cu", [new("plucker_rays", typeof(PluckerParams)), new("patchify_with_rays", typeof(PatchifyParams))]),
         new("sampler.cu", [new("unpatchify", typeof(UnpatchifyParams)), new("sampler_step", typeof(SamplerStepParams)), new("unpatchify_sampler_step", typeof(UnpatchifyParams))]),
     ];
+
+    /// <summary>Kernels that test the CPU emulator itself; built only into the emulator.</summary>
+    public static KernelFile EmulatorSelfTests { get; } =
+        new("emu/selftest.cu", [new("emu_selftest_block_sum", typeof(EmuSelfTestParams)), new("emu_selftest_faults", typeof(EmuSelfTestParams))]);
 }

@@ -4,6 +4,7 @@
 // here, and the kernel compile test adds offsetof asserts for every field and checks the
 // compiled kernel's parameter size.
 using System.Runtime.InteropServices;
+using Rtfm.Core.Geometry;
 
 namespace Rtfm.Cuda.Kernels;
 
@@ -103,6 +104,39 @@ public unsafe struct PluckerParams
     public float Cy;
     public fixed float Rotation[9]; // camera-to-world, row-major
     public fixed float Origin[3];
+
+    /// <summary>
+    /// The params for <paramref name="pose"/> seen through <paramref name="intrinsics"/>: the
+    /// rotation matrix is computed here with PluckerRays.Compute's expressions, so the kernel
+    /// reproduces it bit for bit.
+    /// </summary>
+    public static PluckerParams Create(CuDevicePtr rays, in Pose pose, in Intrinsics intrinsics)
+    {
+        float qw = pose.Rotation.W, qx = pose.Rotation.X, qy = pose.Rotation.Y, qz = pose.Rotation.Z;
+        var p = new PluckerParams
+        {
+            Rays = rays,
+            Height = intrinsics.Height,
+            Width = intrinsics.Width,
+            Fx = intrinsics.Fx,
+            Fy = intrinsics.Fy,
+            Cx = intrinsics.Cx,
+            Cy = intrinsics.Cy,
+        };
+        p.Rotation[0] = 1f - 2f * (qy * qy + qz * qz);
+        p.Rotation[1] = 2f * (qx * qy - qz * qw);
+        p.Rotation[2] = 2f * (qx * qz + qy * qw);
+        p.Rotation[3] = 2f * (qx * qy + qz * qw);
+        p.Rotation[4] = 1f - 2f * (qx * qx + qz * qz);
+        p.Rotation[5] = 2f * (qy * qz - qx * qw);
+        p.Rotation[6] = 2f * (qx * qz - qy * qw);
+        p.Rotation[7] = 2f * (qy * qz + qx * qw);
+        p.Rotation[8] = 1f - 2f * (qx * qx + qy * qy);
+        p.Origin[0] = pose.Position.X;
+        p.Origin[1] = pose.Position.Y;
+        p.Origin[2] = pose.Position.Z;
+        return p;
+    }
 }
 
 /// <summary>kernels/patch.cu patchify_with_rays: tokens (T, p²·9).</summary>
@@ -144,4 +178,17 @@ public struct SamplerStepParams
     public CuDevicePtr XPred; // (n)
     public int N;
     public float Step;
+}
+
+/// <summary>kernels/emu/selftest.cu: the emulator's own tests.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct EmuSelfTestParams
+{
+    public const int Size = 16;
+    public const int ModePartialWarpShuffle = 0;
+    public const int ModeShuffleAgainstBarrier = 1;
+
+    public CuDevicePtr Out; // (blocks, threads)
+    public int Mode;
+    public int Reserved;
 }
