@@ -1,7 +1,8 @@
 // Linear layers: y (M, N) = x (M, K) · W (K, N) + b (N), optionally followed by GELU.
 // C# reference: ReferenceBackend.Linear; params mirrored by Rtfm.Cuda.Kernels.GemmParams.
 //   gemm_bf16_tc: x rounded to bf16 on load, W pre-packed as bf16 Wᵀ (N, K), f32 accumulate on
-//                 tensor cores (mma.sync m16n8k16). 64x64 block tile, 4 warps of 32x32, K step 32.
+//                 tensor cores (ldmatrix + mma.sync m16n8k16). 64x64 block tile, 4 warps of
+//                 32x32, K step 32.
 //   gemm_f32:     the f32 fallback, SIMT. Each output accumulates k = 0..K-1 in order with one
 //                 FMA per term starting from the bias: the order the interface specifies, so it
 //                 reproduces the CPU engine's f32 result.
@@ -25,7 +26,7 @@ static_assert(sizeof(GemmParams) == 48, "GemmParams must match the C# mirror");
 #define TC_BM 64
 #define TC_BN 64
 #define TC_BK 32
-#define TC_PAD 8 // row stride 40 halves: the fragment loads below hit 32 distinct banks
+#define TC_PAD 8 // row stride 80 bytes: 16-byte aligned rows for ldmatrix, and the 8 rows of a matrix hit distinct banks
 #define TC_THREADS 128
 
 extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_bf16_tc(const GemmParams p)
@@ -64,25 +65,26 @@ extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_bf16_tc(const Gemm
         }
         __syncthreads();
 
-#pragma unroll
+        #pragma unroll
         for (int kk = 0; kk < TC_BK; kk += 16)
         {
+            // ldmatrix x4 fragments. A: matrices (rows 0-7 | 8-15) x (k 0-7 | 8-15) of a 16-row
+            // slice, ordered to give a[0..3]. B: Wᵀ rows are n, so a non-transposed load of
+            // (n 0-7 | 8-15) x (k 0-7 | 8-15) gives b[j][0..1] for two n8 tiles at once.
             unsigned int a[2][4], b[4][2];
+            const int mat = lane >> 3, mrow = lane & 7;
             #pragma unroll
             for (int i = 0; i < 2; i++)
-            {
-                int r = wm + i * 16 + g;
-                a[i][0] = *(const unsigned int*)&as[r][kk + 2 * t];
-                a[i][1] = *(const unsigned int*)&as[r + 8][kk + 2 * t];
-                a[i][2] = *(const unsigned int*)&as[r][kk + 2 * t + 8];
-                a[i][3] = *(const unsigned int*)&as[r + 8][kk + 2 * t + 8];
-            }
+                rtfm_ldmatrix_x4(a[i], &as[wm + i * 16 + (mat & 1) * 8 + mrow][kk + (mat >> 1) * 8]);
             #pragma unroll
-            for (int j = 0; j < 4; j++)
+            for (int j = 0; j < 4; j += 2)
             {
-                int c = wn + j * 8 + g;
-                b[j][0] = *(const unsigned int*)&bs[c][kk + 2 * t];
-                b[j][1] = *(const unsigned int*)&bs[c][kk + 2 * t + 8];
+                unsigned int r[4];
+                rtfm_ldmatrix_x4(r, &bs[wn + j * 8 + (mat >> 1) * 8 + mrow][kk + (mat & 1) * 8]);
+                b[j][0] = r[0];
+                b[j][1] = r[1];
+                b[j + 1][0] = r[2];
+                b[j + 1][1] = r[3];
             }
             #pragma unroll
             for (int i = 0; i < 2; i++)
@@ -91,7 +93,6 @@ extern "C" __global__ void __launch_bounds__(TC_THREADS) gemm_bf16_tc(const Gemm
         }
         __syncthreads();
     }
-
 
     #pragma unroll
     for (int i = 0; i < 2; i++)

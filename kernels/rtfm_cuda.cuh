@@ -56,6 +56,17 @@ __device__ __forceinline__ float rtfm_gelu(float x)
 //   b[0] = B[2t..2t+1][g]   b[1] = B[2t+8..2t+9][g]
 //   d[0..1] = D[g][2t..2t+1]   d[2..3] = D[g+8][2t..2t+1]
 #if !defined(RTFM_EMULATOR)
+// Four 8x8 b16 matrices from shared memory, one warp: lane l gives the address of row l % 8 of
+// matrix l / 8 (16-byte aligned); r[i] receives matrix i's elements (l / 4, 2(l % 4) .. +1),
+// which is exactly an mma fragment register.
+__device__ __forceinline__ void rtfm_ldmatrix_x4(unsigned int r[4], const void* row)
+{
+    unsigned int address = (unsigned int)__cvta_generic_to_shared(row);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(address));
+}
+
 __device__ __forceinline__ void rtfm_mma_bf16_16x8x16(float d[4], const unsigned int a[4], const unsigned int b[2])
 {
     asm volatile(

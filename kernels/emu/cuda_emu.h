@@ -140,3 +140,18 @@ inline void rtfm_mma_bf16_16x8x16(float d[4], const unsigned int a[4], const uns
         d[r] = acc;
     }
 }
+
+// ldmatrix.sync.aligned.m8n8.x4.shared.b16 as a warp collective: every lane's row address is
+// exchanged, then each lane reads its fragment of each of the four matrices.
+inline void rtfm_ldmatrix_x4(unsigned int r[4], const void* row)
+{
+    const unsigned char* all = ::rtfm_emu::warp_exchange(&row, sizeof(row));
+    if (reinterpret_cast<uintptr_t>(row) % 16 != 0) ::rtfm_emu::fail("ldmatrix row address is not 16-byte aligned");
+    int lane = ::rtfm_emu::lane_id();
+    for (int i = 0; i < 4; i++)
+    {
+        const void* src;
+        std::memcpy(&src, all + (size_t)(i * 8 + lane / 4) * sizeof(src), sizeof(src));
+        std::memcpy(&r[i], static_cast<const unsigned char*>(src) + (lane % 4) * 4, 4);
+    }
+}

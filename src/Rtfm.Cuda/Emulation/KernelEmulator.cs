@@ -48,8 +48,33 @@ public sealed unsafe class KernelEmulator : IDisposable
         string hash = Hash(kernelDirectory, sources);
         string dir = Path.Combine(cacheDirectory, hash);
         string library = Path.Combine(dir, "librtfm_kernels_emu.so");
-        if (!File.Exists(library)) Build(kernelDirectory, dir, library);
+        if (!File.Exists(library))
+        {
+            Build(kernelDirectory, dir, library);
+            PruneOldBuilds(cacheDirectory, keep: 4);
+        }
         return new KernelEmulator(library);
+    }
+
+    // Every kernel edit makes a new build; keep the cache from growing without bound. A build
+    // still loaded elsewhere survives deletion (the mapping stays valid on Linux).
+    private static void PruneOldBuilds(string cacheDirectory, int keep)
+    {
+        var old = new DirectoryInfo(cacheDirectory).GetDirectories()
+            .Where(d => !d.Name.Contains(".build-", StringComparison.Ordinal))
+            .OrderByDescending(d => d.LastWriteTimeUtc)
+            .Skip(keep);
+        foreach (var d in old)
+        {
+            try
+            {
+                d.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // Another test run is using or replacing it: leave it for the next prune.
+            }
+        }
     }
 
     /// <summary>
