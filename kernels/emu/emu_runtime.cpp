@@ -214,7 +214,9 @@ static void* prepare_stack(unsigned char* base, size_t size, Fiber* f)
 }
 
 // Runs one block to completion on the calling thread; returns an error message or null.
-static const char* run_block(Block& b)
+// `reverse` resumes runnable fibers from the last thread to the first: a kernel whose result
+// depends on that order has a race (a missing barrier) that the forward order may hide.
+static const char* run_block(Block& b, bool reverse)
 {
     int threads = (int)(block_dim.x * block_dim.y * block_dim.z);
     for (int i = 0; i < threads; i++)
@@ -238,8 +240,9 @@ static const char* run_block(Block& b)
     while (b.live > 0 && b.error == nullptr)
     {
         bool ran = false;
-        for (int i = 0; i < threads && b.error == nullptr; i++)
+        for (int n = 0; n < threads && b.error == nullptr; n++)
         {
+            int i = reverse ? threads - 1 - n : n;
             if (b.fibers[i].state != State::Runnable) continue;
             current_fiber = &b.fibers[i];
             rtfm_emu_switch(&b.scheduler_sp, b.fibers[i].sp);
@@ -255,7 +258,7 @@ static const char* run_block(Block& b)
 extern "C" __attribute__((visibility("default"))) int rtfm_emu_launch(
     void (*entry)(const void*), const void* params,
     unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
-    unsigned shared_bytes, int workers, char* error, int error_length)
+    unsigned shared_bytes, int workers, int reverse, char* error, int error_length)
 {
     const long blocks = (long)gx * gy * gz;
     const int threads = (int)(bx * by * bz);
@@ -281,7 +284,7 @@ extern "C" __attribute__((visibility("default"))) int rtfm_emu_launch(
         for (long i = next++; i < blocks; i = next++)
         {
             block_idx = dim3{(unsigned)(i % gx), (unsigned)((i / gx) % gy), (unsigned)(i / ((long)gx * gy))};
-            if (const char* e = run_block(b))
+            if (const char* e = run_block(b, reverse != 0))
             {
                 std::lock_guard<std::mutex> lock(gate);
                 if (failure.empty())

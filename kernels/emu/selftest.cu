@@ -7,7 +7,7 @@
 struct EmuSelfTestParams
 {
     float* out; // (blocks, threads)
-    int mode;   // emu_selftest_faults: 0 partial-warp shuffle, 1 divergent barrier
+    int mode;   // emu_selftest_faults: 0 partial-warp shuffle, 1 shuffle against barrier
     int reserved;
 };
 static_assert(sizeof(EmuSelfTestParams) == 16, "EmuSelfTestParams must match the C# mirror");
@@ -45,4 +45,16 @@ extern "C" __global__ void emu_selftest_faults(const EmuSelfTestParams p)
         if (tid % 32 < 16) p.out[tid] = __shfl_sync(RTFM_FULL_MASK, (float)tid, 0);
         else __syncthreads();
     }
+}
+
+// A race: each thread reads its neighbour's slot without a barrier after the neighbour's write.
+// The emulator's forward and reverse thread orders must give different results.
+extern "C" __global__ void emu_selftest_race(const EmuSelfTestParams p)
+{
+    __shared__ float slots[64];
+    const int tid = threadIdx.x;
+    slots[tid] = 0.0f;
+    __syncthreads();
+    slots[tid] = (float)(tid + 1);
+    p.out[tid] = slots[(tid + 1) % 64]; // missing __syncthreads before this read
 }

@@ -49,7 +49,10 @@ public sealed unsafe class EmulatedDevice : ICudaDevice
         // Every operation above has completed when it returns.
     }
 
-    public void Dispose() => _emulator.Dispose();
+    public void Dispose()
+    {
+        // Allocations free themselves; the emulator library stays loaded for the process.
+    }
 
     private sealed class HostMemory : DeviceMemory
     {

@@ -1,7 +1,8 @@
 // The CPU emulator of kernels/*.cu: builds the kernels with g++ against kernels/emu/cuda_emu.h
 // into one native library (cached by a hash of every source it reads) and launches them with
 // the same params structs the GPU takes. Device pointers are host addresses here: the caller
-// passes pinned host memory. See docs/cuda.md for what the emulation covers.
+// passes pinned host memory. See docs/cuda.md for what the emulation covers. The library stays
+// loaded for the life of the process: unloading native code gains nothing here.
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -10,7 +11,17 @@ using Rtfm.Cuda.Kernels;
 
 namespace Rtfm.Cuda.Emulation;
 
-public sealed unsafe class KernelEmulator : IDisposable
+/// <summary>The order in which the emulator resumes a block's runnable threads.</summary>
+public enum FiberOrder
+{
+    /// <summary>Thread 0 first.</summary>
+    Forward,
+
+    /// <summary>The last thread first: exposes races that the forward order hides.</summary>
+    Reverse,
+}
+
+public sealed unsafe class KernelEmulator
 {
     /// <summary>g++ flags: strict aliasing off (fragment loads reinterpret shared memory), no FMA contraction (the _rn intrinsics).</summary>
     public static readonly IReadOnlyList<string> CompilerFlags =
@@ -18,14 +29,14 @@ public sealed unsafe class KernelEmulator : IDisposable
 
     private const string EntryPrefix = "rtfm_emu_entry_";
     private readonly nint _library;
-    private readonly delegate* unmanaged<nint, void*, uint, uint, uint, uint, uint, uint, uint, int, byte*, int, int> _launch;
+    private readonly delegate* unmanaged<nint, void*, uint, uint, uint, uint, uint, uint, uint, int, int, byte*, int, int> _launch;
     private readonly Dictionary<string, nint> _entries = new(StringComparer.Ordinal);
 
     private KernelEmulator(string libraryPath)
     {
         LibraryPath = libraryPath;
         _library = NativeLibrary.Load(libraryPath);
-        _launch = (delegate* unmanaged<nint, void*, uint, uint, uint, uint, uint, uint, uint, int, byte*, int, int>)NativeLibrary.GetExport(_library, "rtfm_emu_launch");
+        _launch = (delegate* unmanaged<nint, void*, uint, uint, uint, uint, uint, uint, uint, int, int, byte*, int, int>)NativeLibrary.GetExport(_library, "rtfm_emu_launch");
         foreach (var entry in EmulatedFiles.SelectMany(f => f.Entries))
             _entries[entry.Name] = NativeLibrary.GetExport(_library, EntryPrefix + entry.Name);
     }
@@ -80,26 +91,23 @@ public sealed unsafe class KernelEmulator : IDisposable
     /// <summary>
     /// Runs <paramref name="kernel"/> over the whole grid and returns when it is done (the
     /// emulator has no streams). A collective that cannot complete fails the launch.
+    /// <paramref name="order"/> picks the order a block's runnable threads are resumed in;
+    /// a race-free kernel gives the same bits in both.
     /// </summary>
-    public void Launch<TParams>(string kernel, Dim3 grid, Dim3 block, uint dynamicSharedBytes, in TParams parameters) where TParams : unmanaged
+    public void Launch<TParams>(string kernel, Dim3 grid, Dim3 block, uint dynamicSharedBytes, in TParams parameters, FiberOrder order = FiberOrder.Forward)
+        where TParams : unmanaged
     {
         if (!_entries.TryGetValue(kernel, out nint entry)) throw new ArgumentException($"no emulated kernel named {kernel}", nameof(kernel));
         TParams copy = parameters;
         var error = new byte[512];
         int status;
         fixed (byte* e = error)
-            status = _launch(entry, &copy, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, dynamicSharedBytes, Workers, e, error.Length);
+            status = _launch(entry, &copy, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, dynamicSharedBytes, Workers, order == FiberOrder.Reverse ? 1 : 0, e, error.Length);
         if (status != 0)
         {
             string text = Encoding.UTF8.GetString(error, 0, Math.Max(0, Array.IndexOf(error, (byte)0)));
             throw new CudaException($"emulated launch of {kernel} failed: {text}", $"launch {kernel}", "CUDA_ERROR_LAUNCH_FAILED", (int)CudaResult.LaunchFailed);
         }
-    }
-
-    public void Dispose()
-    {
-        // The library stays loaded: native code may still be referenced by the entry table of
-        // another emulator over the same file, and unloading gains nothing in a test process.
     }
 
     // Every file the build reads: the kernels, their header and the emulator.

@@ -25,5 +25,5 @@ public static class KernelCatalog
 
     /// <summary>Kernels that test the CPU emulator itself; built only into the emulator.</summary>
     public static KernelFile EmulatorSelfTests { get; } =
-        new("emu/selftest.cu", [new("emu_selftest_block_sum", typeof(EmuSelfTestParams)), new("emu_selftest_faults", typeof(EmuSelfTestParams))]);
+        new("emu/selftest.cu", [new("emu_selftest_block_sum", typeof(EmuSelfTestParams)), new("emu_selftest_faults", typeof(EmuSelfTestParams)), new("emu_selftest_race", typeof(EmuSelfTestParams))]);
 }
