@@ -18,12 +18,24 @@ nvrtc_fetch() {
     echo "nvrtc.sh: apt-get and dpkg are required to fetch NVRTC (Debian 12)" >&2
     return 1
   fi
+  # The Debian mirror this machine already uses (read from its apt sources, never changed),
+  # or RTFM_DEBIAN_MIRROR.
+  local mirror="${RTFM_DEBIAN_MIRROR:-}"
+  if [ -z "${mirror}" ]; then
+    mirror=$( { grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}';
+                grep -hsE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}'; } |
+              grep -v -- '-security' | grep '/debian/\?$' | head -n 1 || true)
+  fi
+  if [ -z "${mirror}" ]; then
+    echo "nvrtc.sh: no Debian mirror found in the system's apt sources; set RTFM_DEBIAN_MIRROR to one (its /debian URI)" >&2
+    return 1
+  fi
   local apt="${nvrtc_root}/.cache/apt-nvrtc"
   mkdir -p "${apt}/sources.list.d" "${apt}/lists/partial" "${apt}/cache/archives/partial" "${apt}/debs"
   # Signed by the Debian archive key the system already trusts; only non-free is needed.
-  cat > "${apt}/sources.list.d/nvrtc.sources" <<'SOURCES'
+  cat > "${apt}/sources.list.d/nvrtc.sources" <<SOURCES
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: ${mirror}
 Suites: bookworm
 Components: non-free
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
