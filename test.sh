@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's one test command (README, CI): installs and starts what the tests need, then
 # runs every test project in Release and prints one closing line "N passed, N failed".
-# Today the tests need only the .NET SDK; later issues add Azurite, redis-server and NVRTC here.
+# Services the tests need are installed and started by the scripts in infra/test/ (each exports
+# the address the tests read, e.g. RTFM_TEST_REDIS, RTFM_TEST_BLOB_CONNECTION) and stopped when
+# this script exits.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,7 +17,14 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 source infra/test/nvrtc.sh
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# shellcheck source=infra/test/redis.sh
+source infra/test/redis.sh
+# shellcheck source=infra/test/azurite.sh
+source infra/test/azurite.sh
+cleanup() { rtfm_azurite_stop; rtfm_redis_stop; rm -f "$log"; }
+trap cleanup EXIT
+rtfm_redis_start
+rtfm_azurite_start
 set +e
 dotnet test Rtfm.Platform.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -42,5 +51,12 @@ if [ "$skipped" -ne 0 ]; then
 fi
 if [ "$passed" -eq 0 ]; then
   echo "test.sh: no test ran" >&2
+  exit 1
+fi
+# Every test project must have reported: a project that failed to build reports nothing.
+projects=$(find tests -name '*.Tests.csproj' | wc -l)
+reported=$(grep -cE '(Passed|Failed)! +- +Failed:' "$log" || true)
+if [ "$reported" -ne "$projects" ]; then
+  echo "test.sh: ${reported} of ${projects} test projects reported results (a build error above?)" >&2
   exit 1
 fi

@@ -10,6 +10,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public static readonly ModelConfig SmallModel = new(ImageHeight: 32, ImageWidth: 32, Patch: 8, Width: 64, Depth: 2, Heads: 2, ContextFrames: 3, SamplerSteps: 2, TimeFrequencies: 32);
 
+    /// <summary>Small, so the storage-outage test reaches the bound in a few steps.</summary>
+    public const int MaxPendingFrames = 6;
+
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("rtfm-cluster-").FullName;
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -49,6 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 o.DataDirectory = data;
                 o.UntrainedConfig = SmallModel;
+                o.WriteBehind.MaxPendingFrames = MaxPendingFrames;
             });
         }
     }

@@ -17,6 +17,7 @@ public sealed class SessionGrainTests(ClusterFixture fixture)
         await session.OpenAsync(worldId);
         var results = new List<StepResult>();
         for (int i = 0; i < poses.Count; i++) results.Add(await session.StepAsync(new StepRequest(i, poses[i].ToDto())));
+        await session.FlushAsync();
         return results;
     }
 
@@ -84,5 +85,65 @@ public sealed class SessionGrainTests(ClusterFixture fixture)
         await session.OpenAsync(id);
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => session.StepAsync(new StepRequest(0, new PoseDto(float.NaN, 1, 0, 1, 0, 0, 0))));
         Assert.Contains("not finite", ex.Message);
+    }
+
+    [Fact]
+    public async Task With_storage_down_steps_keep_rendering_until_the_write_queue_is_full_and_nothing_kept_is_lost()
+    {
+        string id = "outage-" + Guid.NewGuid().ToString("N")[..8];
+        var world = fixture.Grains.GetGrain<IWorldGrain>(id);
+        await world.CreateAsync(new WorldCreateRequest("ivy", [], null, SceneSeed: 5, SceneFrames: 1, TileSize: 2f));
+        var scene = SceneGenerator.Generate(5);
+        var poses = Trajectories.RandomWalk(scene, 64, 5).Skip(1).ToArray();
+        var session = fixture.Grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
+        await session.OpenAsync(id);
+        var results = new List<StepResult> { await session.StepAsync(new StepRequest(0, poses[0].ToDto())) };
+        await session.FlushAsync();
+
+        // Storage goes away: the world's content folder becomes a plain file, so every write fails.
+        string content = Path.Combine(fixture.DataDirectory, "content", id);
+        string aside = content + ".aside";
+        Directory.Move(content, aside);
+        await File.WriteAllTextAsync(content, "storage is down");
+        int seq = 1;
+        try
+        {
+            // Rendering goes on from memory while kept frames queue up to the bound...
+            for (; results.Skip(1).Count(r => r.WrittenBack) < ClusterFixture.MaxPendingFrames; seq++)
+            {
+                Assert.True(seq < poses.Length - 1, "the walk kept too few frames to reach the queue's bound");
+                results.Add(await session.StepAsync(new StepRequest(seq, poses[seq].ToDto())));
+            }
+            Assert.All(results.Skip(1), r => Assert.False(r.FromMemory, "the walk's poses are new: each is rendered"));
+            // ...then steps fail clearly instead of holding unbounded memory.
+            var full = await Assert.ThrowsAsync<InvalidOperationException>(() => session.StepAsync(new StepRequest(seq, poses[seq].ToDto())));
+            Assert.Contains("write-back is failing", full.Message);
+            var degraded = await session.GetInfoAsync();
+            Assert.Equal(ClusterFixture.MaxPendingFrames, degraded.PendingFrames);
+            Assert.False(string.IsNullOrEmpty(degraded.WriteError), "a session with failing writes reports why");
+            await Assert.ThrowsAsync<InvalidOperationException>(() => session.FlushAsync());
+        }
+        finally
+        {
+            File.Delete(content);
+            Directory.Move(aside, content);
+        }
+
+        // Storage is back: the retried step and everything queued land; nothing kept was lost.
+        var retried = await session.StepAsync(new StepRequest(seq, poses[seq].ToDto()));
+        results.Add(retried);
+        await session.FlushAsync();
+        var healthy = await session.GetInfoAsync();
+        Assert.Equal(0, healthy.PendingFrames);
+        Assert.Null(healthy.WriteError);
+        Assert.Equal(1 + results.Count(r => r.WrittenBack), (await world.GetInfoAsync()).FrameCount);
+        // A fresh session sees every kept frame, and a kept pose is served from memory, bit for bit.
+        var keptIndex = results.FindIndex(r => r.WrittenBack);
+        Assert.True(keptIndex >= 0, "a random walk through new space keeps some frames");
+        var other = fixture.Grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString("N"));
+        await other.OpenAsync(id);
+        var again = await other.StepAsync(new StepRequest(0, poses[keptIndex].ToDto()));
+        Assert.True(again.FromMemory);
+        Assert.Equal(results[keptIndex].Png, again.Png);
     }
 }

@@ -23,7 +23,7 @@ internal static class PlatformBenchmark
     private const int SceneSeed = 11;
     private const int InputFrames = 4;
 
-    public static string Run(int threads, int steps, TextWriter stdout)
+    public static string Run(int threads, int steps, int rounds, TextWriter stdout)
     {
         var weights = ModelWeights.RandomInit(ModelConfig.Tiny, 1);
         var scene = SceneGenerator.Generate(SceneSeed);
@@ -33,7 +33,7 @@ internal static class PlatformBenchmark
         var md = new StringBuilder();
         md.AppendLine("## Platform (`rtfm bench platform`)");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, each a {steps}-step random walk in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, untrained weights), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, each a {steps}-step random walk in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, untrained weights), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
         md.AppendLine();
         md.AppendLine("| sessions | steps | engine alone frames/s | grains frames/s | grains / engine | overhead |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|");
@@ -41,8 +41,12 @@ internal static class PlatformBenchmark
         foreach (int n in new[] { 1, 2, 4 })
         {
             var paths = Enumerable.Range(0, n).Select(i => Trajectories.RandomWalk(scene, steps, 100 + i)).ToArray();
-            double engineFps = Engine(weights, threads, inputs, inputPoses, k, paths);
-            double grainFps = ThroughGrains(weights, threads, inputs, inputPoses, k, paths);
+            double engineFps = 0, grainFps = 0;
+            for (int r = 0; r < rounds; r++)
+            {
+                engineFps = Math.Max(engineFps, Engine(weights, threads, inputs, inputPoses, k, paths));
+                grainFps = Math.Max(grainFps, ThroughGrains(weights, threads, inputs, inputPoses, k, paths));
+            }
             double ratio = grainFps / engineFps;
             stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}");
             md.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {n * steps} | {engineFps:F1} | {grainFps:F1} | {ratio:P0} | {1 - ratio:P0} |");
@@ -77,6 +81,8 @@ internal static class PlatformBenchmark
                 for (int s = 0; s < path.Count; s++) await sessions[i].StepAsync(new StepRequest(s, path[s].ToDto()));
             })).ToArray();
             Task.WaitAll(tasks);
+            // What the sessions kept is written behind: the clock runs until it is all stored.
+            Task.WaitAll(sessions.Select(s => s.FlushAsync()).ToArray());
             return paths.Sum(p => p.Count) / clock.Elapsed.TotalSeconds;
         }
         finally

@@ -24,11 +24,12 @@ internal static class BenchCommand
         });
         var pThreads = CommonOptions.Threads();
         var pFrames = CommonOptions.PositiveInt("--frames", "steps per session", 48, 10_000);
+        var pRounds = CommonOptions.PositiveInt("--rounds", "alternating rounds per session count (the best is reported)", 3, 20);
         var pOutput = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
-        var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pOutput };
+        var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pRounds, pOutput };
         platform.SetAction(p =>
         {
-            var report = PlatformBenchmark.Run(p.GetValue(pThreads), p.GetValue(pFrames), stdout);
+            var report = PlatformBenchmark.Run(p.GetValue(pThreads), p.GetValue(pFrames), p.GetValue(pRounds), stdout);
             BenchmarkReport.WriteSection(p.GetValue(pOutput)!, "platform", report);
             stdout.WriteLine($"wrote {p.GetValue(pOutput)}");
             return 0;

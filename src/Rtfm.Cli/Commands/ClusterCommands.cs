@@ -1,13 +1,16 @@
 // Client commands against a running silo: rtfm world create|list|info|delete, rtfm session play.
-// They connect through the silo's gateway on localhost (--gateway, default 30000).
+// They connect through a silo's gateway on localhost (--gateway, default 30000) or, for a
+// multi-node cluster, through its Redis membership (--redis HOST:PORT, --cluster-id).
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rtfm.Cli.Cluster;
 using Rtfm.Cli.Rendering;
 using Rtfm.Grains.Abstractions;
+using Rtfm.Grains.Hosting;
 using Rtfm.Grains.Worlds;
 using Rtfm.Scenes;
 using Rtfm.Scenes.Datasets;
@@ -16,18 +19,46 @@ namespace Rtfm.Cli.Commands;
 
 internal static class ClusterCommands
 {
-    private static Option<int> Gateway() =>
-        new Option<int>("--gateway") { Description = "the silo's gateway port on localhost", DefaultValueFactory = _ => 30000 }
+    /// <summary>How a client command reaches the cluster: a gateway port on localhost, or the cluster's Redis membership.</summary>
+    private sealed class ClusterConnection
+    {
+        private readonly Option<int> _gateway = new Option<int>("--gateway") { Description = "the silo's gateway port on localhost (one-node clusters)", DefaultValueFactory = _ => 30000 }
             .Check(v => v is < 1 or > 65535 ? $"--gateway must be a TCP port (1-65535), got {v}" : null);
+        private readonly Option<string?> _redis = new("--redis") { Description = "Redis server of a multi-node cluster (host:port); finds the silos through Redis clustering" };
+        private readonly Option<string> _clusterId = new("--cluster-id") { Description = "cluster id of a multi-node cluster", DefaultValueFactory = _ => new RtfmClusterOptions().ClusterId };
+
+        public T AddTo<T>(T command) where T : Command
+        {
+            command.Options.Add(_gateway);
+            command.Options.Add(_redis);
+            command.Options.Add(_clusterId);
+            return command;
+        }
+
+        public (int Gateway, RtfmClusterOptions Cluster) Read(ParseResult p)
+        {
+            string? redis = p.GetValue(_redis);
+            var cluster = new RtfmClusterOptions
+            {
+                Clustering = redis is null ? RtfmClusterOptions.Localhost : RtfmClusterOptions.Redis,
+                RedisConnectionString = redis,
+                ClusterId = p.GetValue(_clusterId)!,
+            };
+            var problems = cluster.Problems("--");
+            if (problems.Count > 0) throw new UsageException(problems[0]);
+            return (p.GetValue(_gateway), cluster);
+        }
+    }
 
     private static Option<string> WorldId(bool required = true) => new("--id") { Description = "world id (letters, digits, '-', '_')", Required = required };
 
     /// <summary>Connects to the cluster, runs <paramref name="work"/>, disconnects.</summary>
-    private static int WithClient(int gateway, Func<IClusterClient, Task<int>> work)
+    private static int WithClient((int Gateway, RtfmClusterOptions Cluster) connection, Func<IClusterClient, Task<int>> work)
     {
+        var (gateway, cluster) = connection;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.UseOrleansClient(c => c.UseLocalhostClustering(gateway));
+        builder.UseOrleansClient(c => c.UseRtfmClustering(cluster, gateway));
         using var host = builder.Build();
         try
         {
@@ -35,7 +66,8 @@ internal static class ClusterCommands
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new IOException($"cannot reach a silo at localhost:{gateway} ({ex.GetType().Name}); start one with 'dotnet run --project src/Rtfm.Silo' or pass --gateway", ex);
+            string where = cluster.Clustering == RtfmClusterOptions.Redis ? $"cluster '{cluster.ClusterId}' through Redis {cluster.RedisConnectionString}" : $"a silo at localhost:{gateway}";
+            throw new IOException($"cannot reach {where} ({ex.GetType().Name}); start one with 'dotnet run --project src/Rtfm.Silo' or pass --gateway / --redis", ex);
         }
         try { return work(host.Services.GetRequiredService<IClusterClient>()).GetAwaiter().GetResult(); }
         finally { host.StopAsync().GetAwaiter().GetResult(); }
@@ -51,8 +83,8 @@ internal static class ClusterCommands
         var images = new Option<string?>("--images") { Description = "create from posed images: a cameras.json as written by 'rtfm dataset' (PNG paths relative to it)" };
         var owner = new Option<string>("--owner") { Description = "owner name", DefaultValueFactory = _ => Environment.UserName };
         var tile = new Option<float>("--tile-size") { Description = "spatial tile size in metres", DefaultValueFactory = _ => 4f };
-        var gw = Gateway();
-        var create = new Command("create", "create a world from posed images or a procedural scene") { id, scene, frames, images, owner, tile, gw };
+        var gw = new ClusterConnection();
+        var create = gw.AddTo(new Command("create", "create a world from posed images or a procedural scene") { id, scene, frames, images, owner, tile });
         create.SetAction(p =>
         {
             string? imagesPath = p.GetValue(images);
@@ -61,7 +93,7 @@ internal static class ClusterCommands
             var request = imagesPath is null
                 ? new WorldCreateRequest(p.GetValue(owner)!, [], null, seed, p.GetValue(frames), p.GetValue(tile))
                 : ReadImages(imagesPath, p.GetValue(owner)!, p.GetValue(tile));
-            return WithClient(p.GetValue(gw), async client =>
+            return WithClient(gw.Read(p), async client =>
             {
                 var info = await client.GetGrain<IWorldGrain>(p.GetValue(id)!).CreateAsync(request);
                 Print(info, stdout);
@@ -69,9 +101,9 @@ internal static class ClusterCommands
             });
         });
 
-        var listGw = Gateway();
-        var list = new Command("list", "list the worlds") { listGw };
-        list.SetAction(p => WithClient(p.GetValue(listGw), async client =>
+        var listGw = new ClusterConnection();
+        var list = listGw.AddTo(new Command("list", "list the worlds"));
+        list.SetAction(p => WithClient(listGw.Read(p), async client =>
         {
             var ids = await client.GetGrain<IWorldCatalogGrain>(IWorldCatalogGrain.Key).ListAsync();
             foreach (var w in ids) stdout.WriteLine(w);
@@ -80,18 +112,18 @@ internal static class ClusterCommands
         }));
 
         var infoId = WorldId();
-        var infoGw = Gateway();
-        var info = new Command("info", "show a world") { infoId, infoGw };
-        info.SetAction(p => WithClient(p.GetValue(infoGw), async client =>
+        var infoGw = new ClusterConnection();
+        var info = infoGw.AddTo(new Command("info", "show a world") { infoId });
+        info.SetAction(p => WithClient(infoGw.Read(p), async client =>
         {
             Print(await client.GetGrain<IWorldGrain>(p.GetValue(infoId)!).GetInfoAsync(), stdout);
             return 0;
         }));
 
         var delId = WorldId();
-        var delGw = Gateway();
-        var delete = new Command("delete", "delete a world and everything it stored") { delId, delGw };
-        delete.SetAction(p => WithClient(p.GetValue(delGw), async client =>
+        var delGw = new ClusterConnection();
+        var delete = delGw.AddTo(new Command("delete", "delete a world and everything it stored") { delId });
+        delete.SetAction(p => WithClient(delGw.Read(p), async client =>
         {
             bool existed = await client.GetGrain<IWorldGrain>(p.GetValue(delId)!).DeleteAsync();
             if (!existed) throw new KeyNotFoundException($"world '{p.GetValue(delId)}' does not exist");
@@ -148,9 +180,9 @@ internal static class ClusterCommands
         var frames = CommonOptions.PositiveInt("--frames", "steps to play", 24, 100_000);
         var scene = new Option<int?>("--scene") { Description = "scene whose free space the path follows (default: the world's own procedural seed)" };
         var outDir = new Option<string?>("--out") { Description = "write the frames as PNGs here" };
-        var gw = Gateway();
-        var play = new Command("play", "open a session on a world and play a camera path through it") { world, trajectory, frames, scene, outDir, gw };
-        play.SetAction(p => WithClient(p.GetValue(gw), async client =>
+        var gw = new ClusterConnection();
+        var play = gw.AddTo(new Command("play", "open a session on a world and play a camera path through it") { world, trajectory, frames, scene, outDir });
+        play.SetAction(p => WithClient(gw.Read(p), async client =>
         {
             string worldId = p.GetValue(world)!;
             var info = await client.GetGrain<IWorldGrain>(worldId).GetInfoAsync();
@@ -158,6 +190,8 @@ internal static class ClusterCommands
             var poses = Trajectories.Create(Trajectories.Parse(p.GetValue(trajectory)!), SceneGenerator.Generate(seed), p.GetValue(frames), seed);
             var session = client.GetGrain<ISessionGrain>($"{worldId}-{Guid.NewGuid():N}");
             var opened = await session.OpenAsync(worldId);
+            // Steps survive a silo failure: retried (idempotent by sequence) on the session's new silo.
+            var resilient = new ResilientSession(session, onRetry: m => stderr.WriteLine($"session: {m}"));
             stdout.WriteLine($"session on {worldId} ({opened.ModelId}) rendering on silo {opened.Silo}");
             string? dir = p.GetValue(outDir);
             if (dir is not null) Directory.CreateDirectory(dir);
@@ -167,15 +201,17 @@ internal static class ClusterCommands
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < poses.Count; i++)
             {
-                var r = await session.StepAsync(new StepRequest(i, poses[i].ToDto()));
+                var r = await resilient.StepAsync(new StepRequest(i, poses[i].ToDto()));
                 times.Add(r.TotalMilliseconds);
                 if (r.FromMemory) fromMemory++;
                 if (r.WrittenBack) written++;
                 if (dir is not null) await File.WriteAllBytesAsync(Path.Combine(dir, $"{i:D4}.png"), r.Png);
                 bar.Report(i + 1);
             }
+            int flushed = await resilient.FlushAsync();
+            double seconds = clock.Elapsed.TotalSeconds;
             var sorted = times.Order().ToArray();
-            stdout.WriteLine($"{poses.Count} frames at {poses.Count / clock.Elapsed.TotalSeconds:F1} frames/s (p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]:F1} ms in the silo); {fromMemory} served from memory, {written} written back");
+            stdout.WriteLine($"{poses.Count} frames at {poses.Count / seconds:F1} frames/s (p50 {sorted[sorted.Length / 2]:F1} ms, p99 {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))]:F1} ms in the silo); {fromMemory} served from memory, {written} written back ({flushed} writes were still queued at the last step, {resilient.Retries} retries)");
             return 0;
         }));
         return new Command("session", "sessions on a running silo") { play };

@@ -28,6 +28,9 @@ internal interface IFrameSource : IDisposable
 
     SourceStep Step(Pose pose);
 
+    /// <summary>Waits until what the steps kept is stored (the platform writes behind; the engine alone has nothing to wait for).</summary>
+    void Flush();
+
     int FramesInMemory { get; }
 
     long KvBytes { get; }
@@ -54,6 +57,8 @@ internal sealed class LocalFrameSource(ModelWeights weights, int threads, CpuIsa
         var s = _session!.Step(pose);
         return new SourceStep(s.Frame, s.RenderMilliseconds + s.EncodeMilliseconds, s.FromMemory);
     }
+
+    public void Flush() { }
 
     public int FramesInMemory => _session?.Memory.Count ?? 0;
 
@@ -140,6 +145,7 @@ internal sealed class SiloFrameSource : IFrameSource
             var p = poses[0] with { Position = poses[0].Position + new System.Numerics.Vector3(0.3f * (i + 1), 0, 0) };
             warmSession.StepAsync(new StepRequest(i, p.ToDto())).GetAwaiter().GetResult();
         }
+        warmSession.FlushAsync().GetAwaiter().GetResult(); // its kept frames land before the world goes
         warm.DeleteAsync().GetAwaiter().GetResult();
     }
 
@@ -157,6 +163,9 @@ internal sealed class SiloFrameSource : IFrameSource
         if (r.WrittenBack) FramesInMemory++;
         return new SourceStep(PngCodec.Decode(r.Png), r.TotalMilliseconds, r.FromMemory);
     }
+
+    /// <summary>Waits until every frame the session kept is written to the world.</summary>
+    public void Flush() => _session?.FlushAsync().GetAwaiter().GetResult();
 
     public void Dispose()
     {

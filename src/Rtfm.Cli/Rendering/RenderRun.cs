@@ -84,6 +84,7 @@ internal static class RenderRun
             if (step.FromMemory) fromMemory++;
             progress.Report(i + 1);
         }
+        source.Flush();
         double wall = clock.Elapsed.TotalSeconds;
 
         for (int i = 0; i < poses.Count; i++)

@@ -28,6 +28,9 @@ public sealed class RtfmPlatformOptions
     /// <summary>The silo's render queue and KV cache.</summary>
     public RenderEngineOptions Engine { get; set; } = new();
 
+    /// <summary>Bounds of each session's write-behind queue.</summary>
+    public WriteBehindOptions WriteBehind { get; set; } = new();
+
     /// <summary>What this silo renders with, advertised in its silo metadata: "cpu" (default) or "none" (hosts worlds and tiles only).</summary>
     public string Render { get; set; } = "cpu";
 
@@ -58,7 +61,11 @@ public static class RtfmSiloBuilderExtensions
             ? ModelWeights.RandomInit(options.UntrainedConfig, seed: 1)
             : ModelWeights.Load(options.WeightsPath)));
         builder.Services.AddSingleton(options.Engine);
+        if (options.WriteBehind.MaxPendingFrames < 1 || options.WriteBehind.MaxPendingViews < 1)
+            throw new ArgumentException("RtfmPlatformOptions.WriteBehind bounds must be at least 1");
+        builder.Services.AddSingleton(options.WriteBehind);
         builder.Services.AddSingleton<RenderEngine>();
+        if (options.Render != "none") builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RenderEngineWarmUp>();
         return builder;
     }
 }

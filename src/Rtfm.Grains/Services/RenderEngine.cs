@@ -21,6 +21,16 @@ public sealed class RenderEngineOptions
     public int Threads { get; set; }
 }
 
+public sealed class WriteBehindOptions
+{
+    /// <summary>Kept frames a session may hold unwritten (each holds its KV block in memory: 0.8 MB for
+    /// the tiny model) before its steps fail; ~30 s of walking at interactive rates with storage down.</summary>
+    public int MaxPendingFrames { get; set; } = 256;
+
+    /// <summary>Cached views a session may hold unwritten (~10 KB each); the oldest is dropped beyond.</summary>
+    public int MaxPendingViews { get; set; } = 512;
+}
+
 /// <summary>The silo's render queue is full: try again later or on another silo.</summary>
 public sealed class RenderBusyException(string message) : InvalidOperationException(message);
 
@@ -83,6 +93,24 @@ public sealed partial class RenderEngine : IDisposable
         try { return await RunAsync(m => m.DeserializeBlock(bytes)).ConfigureAwait(false); }
         catch (InvalidDataException ex) { LogBadBlock(_logger, what, ex.Message); return null; }
         catch (KvBlockMismatchException ex) { LogBadBlock(_logger, what, ex.Message); return null; }
+    }
+
+    /// <summary>
+    /// Runs an encode and two renders on a synthetic frame so that the first session on this silo
+    /// (e.g. one failing over from a dead silo) does not pay for JIT compilation and first-touch
+    /// allocation of the engine.
+    /// </summary>
+    public async Task WarmUpAsync()
+    {
+        var c = Config;
+        var image = new RgbImage(c.ImageWidth, c.ImageHeight);
+        var random = new Rtfm.Core.Numerics.DeterministicRandom(1);
+        var pixels = image.Pixels;
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)random.NextDouble();
+        var k = Intrinsics.FromFieldOfView(c.ImageWidth, c.ImageHeight, 60f);
+        var block = await EncodeAsync(image, Pose.Identity, k).ConfigureAwait(false);
+        var context = Enumerable.Repeat(block, c.ContextFrames).ToArray();
+        for (int i = 0; i < 2; i++) await RenderAsync(Pose.Identity, k, context, (ulong)i).ConfigureAwait(false);
     }
 
     public KvBlock? GetCached(string key)

@@ -1,11 +1,13 @@
 // A session: for each pose, gather the frames of the target's tile and its eight neighbours,
 // serve an exact-pose revisit from memory, else retrieve at most K frames (the model's policy),
 // get their KV blocks (silo LRU -> stored block -> re-encode from the stored frame), render,
-// and write the frame back when it is novel. Steps are idempotent by sequence number.
+// and keep the frame when it is novel. Steps are idempotent by sequence number. What a step keeps
+// is written behind (SessionWriteBehind): the step answers once the frame is rendered.
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Rtfm.Core.Geometry;
+using Microsoft.Extensions.Logging;
 using Rtfm.Core.Imaging;
 using Rtfm.Grains.Abstractions;
 using Rtfm.Grains.Placement;
@@ -18,8 +20,15 @@ namespace Rtfm.Grains.Worlds;
 
 [Orleans.Placement.ActivationCountBasedPlacement]
 [RenderCapableFilter]
-public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores) : Grain, ISessionGrain
+public sealed partial class SessionGrain(
+    RenderEngine engine,
+    IWorldContentStores stores,
+    WriteBehindOptions writeBehind,
+    ILogger<SessionGrain> logger,
+    [PersistentState("session", RtfmStorageNames.State)] IPersistentState<SessionState> state) : Grain, ISessionGrain
 {
+    private SessionWriteBehind? _writes;
+    private IContentStore? _content;
     private string? _worldId;
     private WorldInfo? _world;
     private ulong _worldSeed;
@@ -29,45 +38,71 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
     public async Task<SessionInfo> OpenAsync(string worldId)
     {
         WorldIds.EnsureValid(worldId);
+        if (_writes is not null) await _writes.FlushAsync(); // what the session kept in its previous world lands there first
         _world = await GrainFactory.GetGrain<IWorldGrain>(worldId).GetInfoAsync();
         _worldId = worldId;
         // The world's noise seed: the same view of the same world gets the same noise on every node.
         _worldSeed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(worldId)), 0);
         _last = null;
+        _content = stores.ForWorld(worldId);
+        _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, writeBehind, logger);
+        if (state.State.WorldId != worldId)
+        {
+            state.State.WorldId = worldId;
+            await state.WriteStateAsync();
+        }
         return new SessionInfo(worldId, engine.ModelId, _world.Intrinsics, _steps, GrainContext.Address.SiloAddress!.ToString());
     }
 
     public async Task<StepResult> StepAsync(StepRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_worldId is null || _world is null) throw new InvalidOperationException("session is not open: call OpenAsync(worldId) first");
+        if (_worldId is null && state.State.WorldId is { } reopen)
+        {
+            // This activation is new (first step after a silo failure or deactivation): reopen.
+            LogReopened(logger, this.GetPrimaryKeyString(), reopen);
+            await OpenAsync(reopen);
+        }
+        if (_worldId is null || _world is null || _writes is null) throw new InvalidOperationException("session is not open: call OpenAsync(worldId) first");
         if (_last is not null && request.Sequence == _last.Sequence) return _last; // a retried step
         if (_last is not null && request.Sequence < _last.Sequence)
             throw new ArgumentException($"step sequence {request.Sequence} is behind the last step {_last.Sequence}");
         var pose = request.Pose.ToPose("step");
         long t0 = Stopwatch.GetTimestamp();
         var k = _world.Intrinsics.ToIntrinsics();
-        var content = stores.ForWorld(_worldId);
+        var content = _content!;
 
         var cell = TileCell.Of(pose.Position.X, pose.Position.Z, _world.TileSize);
+        await _writes.WaitForRoomAsync();
+        // What this session kept but has not written yet, snapshot before the tiles are read: a
+        // frame that lands in its tile meanwhile is then seen at least once (deduplicated below).
+        var pending = _writes.Frames();
         // The nine tiles are read in parallel: one round trip, not nine.
         string worldId = _worldId;
         var perTile = await Task.WhenAll(cell.WithNeighbours().Select(async c =>
             (Cell: c, Frames: await GrainFactory.GetGrain<ISpatialTileGrain>(c.Key(worldId)).GetFramesAsync())));
         var candidates = perTile.SelectMany(t => t.Frames.Select(f => (t.Cell, Frame: f))).ToList();
+        var seen = candidates.Select(c => c.Frame.FrameId).ToHashSet(StringComparer.Ordinal);
+        var pendingByImage = pending.ToDictionary(p => p.Record.ImageName, StringComparer.Ordinal);
+        candidates.AddRange(pending.Where(p => seen.Add(p.Record.FrameId) && IsNeighbour(cell, p.Cell)).Select(p => (p.Cell, Frame: p.Record)));
 
         StepResult result;
         var ownTile = GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId));
         var exact = candidates.FirstOrDefault(c => c.Frame.Pose == request.Pose);
-        string? viewImage = exact.Frame is null ? await ownTile.GetViewAsync(request.Pose) : null;
-        byte[]? remembered = null;
-        if (exact.Frame is not null || viewImage is not null)
+        byte[]? remembered = exact.Frame is not null && pendingByImage.TryGetValue(exact.Frame.ImageName, out var pendingExact)
+            ? pendingExact.Png
+            : exact.Frame is null ? _writes.ViewImage(request.Pose) : null;
+        if (remembered is null)
         {
-            // An exact revisit: the stored frame, or the cached view rendered from this pose before.
-            string name = exact.Frame?.ImageName ?? viewImage!;
-            try { remembered = await content.GetAsync(ContentName.Parse(name)); }
-            catch (InvalidDataException) when (exact.Frame is null) { } // a damaged cached view is re-rendered
-            if (remembered is null && exact.Frame is not null) throw new InvalidDataException($"frame {exact.Frame.FrameId} image is missing from the store");
+            string? viewImage = exact.Frame is null ? await ownTile.GetViewAsync(request.Pose) : null;
+            if (exact.Frame is not null || viewImage is not null)
+            {
+                // An exact revisit: the stored frame, or the cached view rendered from this pose before.
+                string name = exact.Frame?.ImageName ?? viewImage!;
+                try { remembered = await content.GetAsync(ContentName.Parse(name)); }
+                catch (InvalidDataException) when (exact.Frame is null) { } // a damaged cached view is re-rendered
+                if (remembered is null && exact.Frame is not null) throw new InvalidDataException($"frame {exact.Frame.FrameId} image is missing from the store");
+            }
         }
         if (remembered is not null)
         {
@@ -82,7 +117,7 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
             foreach (var p in picked)
             {
                 var (c, f) = byId[p.Frame.Id];
-                blocks.Add(await BlockForAsync(c, f, content, k));
+                blocks.Add(pendingByImage.TryGetValue(f.ImageName, out var pf) ? await pf.Block : await BlockForAsync(c, f, content, k));
             }
             long r0 = Stopwatch.GetTimestamp();
             var frame = await engine.RenderAsync(pose, k, blocks, FrameSeeds.For(_worldSeed, pose));
@@ -91,8 +126,8 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
             PngCodec.Write(frame, ms);
             byte[] png = ms.ToArray();
             bool novel = memory.All(m => SpatialRetrieval.Score(pose, m.Pose, RetrievalOptions.Default) >= SpatialMemory.DefaultNoveltyThreshold);
-            if (novel) await WriteBackAsync(cell, pose, frame, png, content, k);
-            else await ownTile.AddViewAsync(new ViewRecord(request.Pose, (await content.PutAsync(png, durable: false)).Value));
+            if (novel) KeepFrame(cell, pose, frame, png, k);
+            else _writes.AddView(cell, request.Pose, png);
             result = new StepResult(request.Sequence, png, picked.Select(p => p.Frame.Id).ToArray(), FromMemory: false, novel, renderMs, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, candidates.Count);
         }
         _steps++;
@@ -124,15 +159,49 @@ public sealed class SessionGrain(RenderEngine engine, IWorldContentStores stores
         return block;
     }
 
-    private async Task WriteBackAsync(TileCell cell, Pose pose, RgbImage frame, byte[] png, IContentStore content, Intrinsics k)
+    /// <summary>Keeps a novel frame: its KV block is encoded next on the engine (before any later render)
+    /// and cached; image, block and tile record are written behind.</summary>
+    private void KeepFrame(TileCell cell, Pose pose, RgbImage frame, byte[] png, Intrinsics k)
     {
-        var imageName = await content.PutAsync(png);
-        var block = await engine.EncodeAsync(frame, pose, k);
-        var kvName = await content.PutAsync(await engine.SerializeAsync(block));
-        engine.PutCached(engine.ModelId + "|" + imageName.Value, block);
+        var imageName = ContentName.Of(png);
+        string key = engine.ModelId + "|" + imageName.Value;
         // Frame ids from the image hash: a retried write-back of the same frame is a no-op.
-        var record = new FrameRecord($"gen-{imageName.Hex[..16]}", pose.ToDto(), imageName.Value, kvName.Value, engine.ModelId, Generated: true);
-        int added = await GrainFactory.GetGrain<ISpatialTileGrain>(cell.Key(_worldId!)).AddFramesAsync([record]);
-        if (added > 0) await GrainFactory.GetGrain<IWorldGrain>(_worldId!).FramesAddedAsync(cell, added);
+        var record = new FrameRecord($"gen-{imageName.Hex[..16]}", pose.ToDto(), imageName.Value, KvName: null, KvModelVersion: null, Generated: true);
+        _writes!.AddFrame(new SessionWriteBehind.PendingFrame(cell, record, png, () => EncodeAndCacheAsync(frame, pose, k, key)));
     }
+
+    private async Task<KvBlock> EncodeAndCacheAsync(RgbImage frame, Pose pose, Intrinsics k, string key)
+    {
+        var block = await engine.EncodeAsync(frame, pose, k);
+        engine.PutCached(key, block);
+        return block;
+    }
+
+    private static bool IsNeighbour(TileCell a, TileCell b) => Math.Abs(a.X - b.X) <= 1 && Math.Abs(a.Z - b.Z) <= 1;
+
+    /// <summary>Writes everything this session kept; returns how many items were written.</summary>
+    public Task<int> FlushAsync() => _writes?.FlushAsync() ?? Task.FromResult(0);
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_writes is not null)
+        {
+            try { await _writes.FlushAsync().WaitAsync(cancellationToken); }
+            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+            {
+                LogLostOnDeactivation(logger, _worldId!, _writes.Count, ex.Message);
+            }
+        }
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    public Task<SessionInfo> GetInfoAsync() =>
+        Task.FromResult(new SessionInfo(_worldId ?? state.State.WorldId ?? "", engine.ModelId, _world?.Intrinsics ?? new IntrinsicsDto(0, 0, 0, 0, 0, 0), _steps, GrainContext.Address.SiloAddress!.ToString(),
+            _writes?.PendingFrames ?? 0, _writes?.LastError));
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Session {SessionId} reopened on world {WorldId} in a new activation")]
+    private static partial void LogReopened(ILogger logger, string sessionId, string worldId);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error, Message = "Session on world {WorldId} deactivated with {Pending} kept frames/views unwritten: {Reason}")]
+    private static partial void LogLostOnDeactivation(ILogger logger, string worldId, int pending, string reason);
 }

@@ -25,6 +25,14 @@ public sealed class TileState
     [Id(1)] public List<ViewRecord> Views { get; set; } = [];
 }
 
+/// <summary>A session's durable part: the world it views, so that a session whose silo died
+/// reopens by itself on another silo (steps carry everything else).</summary>
+[GenerateSerializer]
+public sealed class SessionState
+{
+    [Id(0)] public string? WorldId { get; set; }
+}
+
 /// <summary>Names of the grain storage providers the platform uses.</summary>
 public static class RtfmStorageNames
 {
