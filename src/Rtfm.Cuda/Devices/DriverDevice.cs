@@ -75,6 +75,12 @@ public sealed class DriverDevice : ICudaDevice
         _stream.Synchronize(); // the copy is into pageable memory; make "done" explicit
     }
 
+    public void Copy(DeviceMemory source, long sourceOffset, DeviceMemory destination, long destinationOffset, long bytes)
+    {
+        _context.MakeCurrent();
+        Buffer(destination).CopyFromDevice(Buffer(source), sourceOffset, destinationOffset, bytes, _stream);
+    }
+
     public void Fill(DeviceMemory memory, byte value)
     {
         _context.MakeCurrent();

@@ -38,6 +38,13 @@ public sealed unsafe class EmulatedDevice : ICudaDevice
         new ReadOnlySpan<byte>((byte*)source.Pointer.Address + offset, checked((int)bytes)).CopyTo(MemoryMarshal.AsBytes(destination));
     }
 
+    public void Copy(DeviceMemory source, long sourceOffset, DeviceMemory destination, long destinationOffset, long bytes)
+    {
+        source.CheckRange(sourceOffset, bytes);
+        destination.CheckRange(destinationOffset, bytes);
+        Buffer.MemoryCopy((byte*)source.Pointer.Address + sourceOffset, (byte*)destination.Pointer.Address + destinationOffset, bytes, bytes);
+    }
+
     public void Fill(DeviceMemory memory, byte value) =>
         NativeMemory.Fill((void*)memory.Pointer.Address, (nuint)memory.Bytes, value);
 

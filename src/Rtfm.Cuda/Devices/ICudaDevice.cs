@@ -18,6 +18,9 @@ public interface ICudaDevice : IDisposable
     /// <summary>Copies from <paramref name="source"/> at byte <paramref name="offset"/> after all work enqueued before it.</summary>
     void Download<T>(DeviceMemory source, long offset, Span<T> destination) where T : unmanaged;
 
+    /// <summary>Enqueues a copy of <paramref name="bytes"/> between two allocations of this device (ranges must not overlap).</summary>
+    void Copy(DeviceMemory source, long sourceOffset, DeviceMemory destination, long destinationOffset, long bytes);
+
     /// <summary>Enqueues setting every byte of <paramref name="memory"/> to <paramref name="value"/>.</summary>
     void Fill(DeviceMemory memory, byte value);
 

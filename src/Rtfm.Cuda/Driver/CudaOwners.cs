@@ -144,6 +144,15 @@ public sealed unsafe class DeviceBuffer : SafeHandle
         fixed (T* p = destination) ThrowIfFailed(cuMemcpyDtoHAsync(p, Pointer.Offset(offset), (nuint)bytes, stream.Stream));
     }
 
+    /// <summary>Enqueues a device-to-device copy of <paramref name="bytes"/> from <paramref name="source"/> at <paramref name="sourceOffset"/> to this buffer at <paramref name="offset"/>.</summary>
+    public void CopyFromDevice(DeviceBuffer source, long sourceOffset, long offset, long bytes, CudaStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        CheckRange(offset, bytes);
+        source.CheckRange(sourceOffset, bytes);
+        ThrowIfFailed(cuMemcpyDtoDAsync(Pointer.Offset(offset), source.Pointer.Offset(sourceOffset), (nuint)bytes, stream.Stream));
+    }
+
     /// <summary>Enqueues setting every byte to <paramref name="value"/>.</summary>
     public void Fill(byte value, CudaStream stream) => ThrowIfFailed(cuMemsetD8Async(Pointer, value, (nuint)Bytes, stream.Stream));
 

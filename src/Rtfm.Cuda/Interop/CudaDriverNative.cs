@@ -65,6 +65,9 @@ internal static unsafe partial class CudaDriverNative
     [LibraryImport(CudaLibraries.Driver, EntryPoint = "cuMemcpyDtoHAsync_v2")]
     internal static partial CudaResult cuMemcpyDtoHAsync(void* destination, CuDevicePtr source, nuint bytes, CuStream stream);
 
+    [LibraryImport(CudaLibraries.Driver, EntryPoint = "cuMemcpyDtoDAsync_v2")]
+    internal static partial CudaResult cuMemcpyDtoDAsync(CuDevicePtr destination, CuDevicePtr source, nuint bytes, CuStream stream);
+
     [LibraryImport(CudaLibraries.Driver)]
     internal static partial CudaResult cuMemsetD8Async(CuDevicePtr destination, byte value, nuint count, CuStream stream);
 
