@@ -25,10 +25,11 @@ public sealed class DriverDevice : ICudaDevice
 
     /// <summary>
     /// Opens GPU <paramref name="ordinal"/> and compiles the kernels of
-    /// <paramref name="kernelDirectory"/> for it. Throws a CudaException naming the cause when
+    /// <paramref name="kernelDirectory"/> for it (through <paramref name="cubins"/> when given,
+    /// so an unchanged kernel is loaded from disk). Throws a CudaException naming the cause when
     /// there is no driver, no device, or a kernel does not compile.
     /// </summary>
-    public static DriverDevice Open(int ordinal, string kernelDirectory)
+    public static DriverDevice Open(int ordinal, string kernelDirectory, CubinCache? cubins = null)
     {
         CudaDriver.Init();
         var info = CudaDriver.Device(ordinal);
@@ -39,8 +40,10 @@ public sealed class DriverDevice : ICudaDevice
             device = new DriverDevice(info, context, CudaStream.Create());
             foreach (var file in KernelCatalog.Files)
             {
-                var compiled = KernelCompiler.Compile(kernelDirectory, file.FileName, info.Architecture);
-                var module = CudaModule.Load(compiled.Cubin);
+                var cubin = cubins is null
+                    ? KernelCompiler.Compile(kernelDirectory, file.FileName, info.Architecture).Cubin
+                    : cubins.GetOrCompile(kernelDirectory, file.FileName, info.Architecture);
+                var module = CudaModule.Load(cubin);
                 device._modules.Add(module);
                 foreach (var entry in file.Entries) device._kernels[entry.Name] = module.Function(entry.Name);
             }

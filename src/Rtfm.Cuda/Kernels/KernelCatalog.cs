@@ -10,6 +10,9 @@ public sealed record KernelFile(string FileName, IReadOnlyList<KernelEntry> Entr
 
 public static class KernelCatalog
 {
+    /// <summary>Where the kernel sources ship beside the application's binaries (copied there by the Rtfm.Cuda build).</summary>
+    public static string ShippedDirectory => Path.Combine(AppContext.BaseDirectory, "kernels");
+
     /// <summary>The header every kernel file includes (found through --include-path).</summary>
     public const string CommonHeader = "rtfm_cuda.cuh";
 
