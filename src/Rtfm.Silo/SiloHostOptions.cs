@@ -20,7 +20,7 @@ public sealed class SiloHostOptions
         var p = new List<string>();
         if (string.IsNullOrWhiteSpace(DataDirectory)) p.Add("Rtfm:DataDirectory is empty: set a folder for grain state and world content");
         if (WeightsPath is not null && !File.Exists(WeightsPath)) p.Add($"Rtfm:WeightsPath '{WeightsPath}' does not exist: point it at a .safetensors file or remove it to use the untrained init");
-        if (Render is not ("cpu" or "none")) p.Add($"Rtfm:Render '{Render}' must be cpu or none");
+        if (Render is not ("cpu" or "cuda" or "none")) p.Add($"Rtfm:Render '{Render}' must be cpu, cuda or none");
         if (Capacity < 1 || Capacity > 1024) p.Add($"Rtfm:Capacity {Capacity} must be between 1 and 1024");
         if (SiloPort is < 1 or > 65535) p.Add($"Rtfm:SiloPort {SiloPort} must be a TCP port (1-65535)");
         if (GatewayPort is < 1 or > 65535) p.Add($"Rtfm:GatewayPort {GatewayPort} must be a TCP port (1-65535)");
