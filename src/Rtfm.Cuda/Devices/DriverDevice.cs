@@ -62,7 +62,9 @@ public sealed class DriverDevice : ICudaDevice
     public DeviceMemory Allocate(long bytes)
     {
         _context.MakeCurrent();
-        return new DriverMemory(DeviceBuffer.Allocate(bytes));
+        // Tensors have no Dispose: most device memory is freed by finalizers, on a thread
+        // without a current context; the buffer binds its context when it frees.
+        return new DriverMemory(DeviceBuffer.Allocate(bytes, _context.Context));
     }
 
     public void Upload<T>(DeviceMemory destination, long offset, ReadOnlySpan<T> source) where T : unmanaged

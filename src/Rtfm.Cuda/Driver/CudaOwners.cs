@@ -105,7 +105,13 @@ public sealed class CudaEvent : SafeHandle
 /// <summary>A device allocation.</summary>
 public sealed unsafe class DeviceBuffer : SafeHandle
 {
-    private DeviceBuffer(long bytes) : base(0, ownsHandle: true) => Bytes = bytes;
+    private readonly CuContext? _context;
+
+    private DeviceBuffer(long bytes, CuContext? context) : base(0, ownsHandle: true)
+    {
+        Bytes = bytes;
+        _context = context;
+    }
 
     public override bool IsInvalid => handle == 0;
 
@@ -113,11 +119,16 @@ public sealed unsafe class DeviceBuffer : SafeHandle
 
     public CuDevicePtr Pointer => new((ulong)handle);
 
-    public static DeviceBuffer Allocate(long bytes)
+    /// <summary>
+    /// Allocates in the calling thread's current context. With <paramref name="context"/> (that
+    /// context), the release binds it first, so a buffer freed by the finalizer thread, which
+    /// has no current context, is still freed in the right one.
+    /// </summary>
+    public static DeviceBuffer Allocate(long bytes, CuContext? context = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
         ThrowIfFailed(cuMemAlloc(out CuDevicePtr pointer, (nuint)bytes));
-        var buffer = new DeviceBuffer(bytes);
+        var buffer = new DeviceBuffer(bytes, context);
         buffer.SetHandle((nint)pointer.Address);
         return buffer;
     }
@@ -156,7 +167,11 @@ public sealed unsafe class DeviceBuffer : SafeHandle
     /// <summary>Enqueues setting every byte to <paramref name="value"/>.</summary>
     public void Fill(byte value, CudaStream stream) => ThrowIfFailed(cuMemsetD8Async(Pointer, value, (nuint)Bytes, stream.Stream));
 
-    protected override bool ReleaseHandle() => cuMemFree(new CuDevicePtr((ulong)handle)) == CudaResult.Success;
+    protected override bool ReleaseHandle()
+    {
+        if (_context is { } context && cuCtxSetCurrent(context) != CudaResult.Success) return false;
+        return cuMemFree(new CuDevicePtr((ulong)handle)) == CudaResult.Success;
+    }
 
     private void CheckRange(long offset, long bytes)
     {
