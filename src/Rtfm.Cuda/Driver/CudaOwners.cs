@@ -130,6 +130,9 @@ public sealed unsafe class DeviceBuffer : SafeHandle
         ThrowIfFailed(cuMemAlloc(out CuDevicePtr pointer, (nuint)bytes));
         var buffer = new DeviceBuffer(bytes, context);
         buffer.SetHandle((nint)pointer.Address);
+        // Dropped tensors (a KV block leaving a cache) are freed by their finalizers: tell the
+        // GC what each holds, so that device memory held by garbage prompts collections.
+        GC.AddMemoryPressure(bytes);
         return buffer;
     }
 
@@ -169,6 +172,7 @@ public sealed unsafe class DeviceBuffer : SafeHandle
 
     protected override bool ReleaseHandle()
     {
+        GC.RemoveMemoryPressure(Bytes);
         if (_context is { } context && cuCtxSetCurrent(context) != CudaResult.Success) return false;
         return cuMemFree(new CuDevicePtr((ulong)handle)) == CudaResult.Success;
     }
