@@ -13,6 +13,9 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# NVRTC for the CUDA kernel compile tests (exports RTFM_NVRTC_DIR).
+source infra/test/nvrtc.sh
+
 log=$(mktemp)
 # shellcheck source=infra/test/redis.sh
 source infra/test/redis.sh

@@ -33,7 +33,7 @@ public sealed class SiloHostOptions
         if (Storage is not ("file" or "blob")) p.Add($"Rtfm:Storage '{Storage}' must be file (this machine only) or blob (Azure Blob storage: any node resumes any world)");
         if (Storage == "blob" && string.IsNullOrWhiteSpace(BlobConnectionString))
             p.Add("Rtfm:BlobConnectionString is empty: with Rtfm:Storage=blob give an Azure Storage connection string (Azurite: UseDevelopmentStorage=true)");
-        if (Render is not ("cpu" or "none")) p.Add($"Rtfm:Render '{Render}' must be cpu or none");
+        if (Render is not ("cpu" or "cuda" or "none")) p.Add($"Rtfm:Render '{Render}' must be cpu, cuda or none");
         if (Capacity < 1 || Capacity > 1024) p.Add($"Rtfm:Capacity {Capacity} must be between 1 and 1024");
         if (SiloPort is < 1 or > 65535) p.Add($"Rtfm:SiloPort {SiloPort} must be a TCP port (1-65535)");
         if (GatewayPort is < 1 or > 65535) p.Add($"Rtfm:GatewayPort {GatewayPort} must be a TCP port (1-65535)");

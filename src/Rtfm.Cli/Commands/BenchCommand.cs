@@ -54,6 +54,14 @@ internal static class BenchCommand
             stdout.WriteLine($"wrote {p.GetValue(sOutput)}");
             return 0;
         });
-        return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine, platform, storage };
+        var gDevice = new Option<int>("--device") { Description = "GPU ordinal", DefaultValueFactory = _ => 0 }
+            .Check(v => v >= 0 ? null : $"--device must be >= 0, got {v}");
+        var gEmulate = new Option<string?>("--emulate") { Description = "run on the CPU emulator of the kernels in this folder (the repository's kernels/, needs g++) instead of a GPU: checks the command, its times mean nothing" };
+        var gRepeats = CommonOptions.PositiveInt("--repeats", "launches per op timing", 200, 100_000);
+        var gFrames = new Option<int>("--frames") { Description = "frames for the per-frame time (0: skip it)", DefaultValueFactory = _ => 50 }
+            .Check(v => v is >= 0 and <= 100_000 ? null : $"--frames must be between 0 and 100000, got {v}");
+        var gpu = new Command("gpu", "CUDA device: every op against the reference, per-op and per-frame times; exit 1 with \"no CUDA device\" when none opens") { gDevice, gEmulate, gRepeats, gFrames };
+        gpu.SetAction(p => GpuBenchmark.Run(p.GetValue(gDevice), p.GetValue(gEmulate), p.GetValue(gRepeats), p.GetValue(gFrames), stdout, stderr));
+        return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine, platform, storage, gpu };
     }
 }

@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Persistence.FileStorage;
 using Orleans.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Rtfm.Cuda.Devices;
+using Rtfm.Cuda.Kernels;
 using Rtfm.Grains.Placement;
 using Rtfm.Persistence.AzureBlob.Hosting;
 using Rtfm.Grains.Services;
@@ -53,8 +55,15 @@ public sealed class RtfmPlatformOptions
     /// <summary>Bounds of each session's write-behind queue.</summary>
     public WriteBehindOptions WriteBehind { get; set; } = new();
 
-    /// <summary>What this silo renders with, advertised in its silo metadata: "cpu" (default) or "none" (hosts worlds and tiles only).</summary>
+    /// <summary>
+    /// What this silo renders with, advertised in its silo metadata: "cpu" (default), "cuda" (a
+    /// GPU; falls back to cpu, advertised and logged, when none can be opened) or "none" (hosts
+    /// worlds and tiles only).
+    /// </summary>
     public string Render { get; set; } = "cpu";
+
+    /// <summary>The GPU, kernels and CUBIN cache of a Render = cuda silo.</summary>
+    public CudaRenderOptions Cuda { get; set; } = new();
 
     /// <summary>Concurrent sessions this silo is sized for (advertised; informational for now).</summary>
     public int Capacity { get; set; } = 4;
@@ -70,11 +79,18 @@ public static class RtfmSiloBuilderExtensions
         if (string.IsNullOrWhiteSpace(options.DataDirectory)) throw new ArgumentException("RtfmPlatformOptions.DataDirectory is empty: set a folder for grain state and content");
         if (options.Storage is not (RtfmPlatformOptions.FileStorage or RtfmPlatformOptions.BlobStorage))
             throw new ArgumentException($"RtfmPlatformOptions.Storage '{options.Storage}' must be {RtfmPlatformOptions.FileStorage} or {RtfmPlatformOptions.BlobStorage}");
-        if (options.Render is not ("cpu" or "none")) throw new ArgumentException($"RtfmPlatformOptions.Render '{options.Render}' must be cpu or none (cuda arrives with the GPU backend)");
+        if (options.Render is not ("cpu" or "cuda" or "none")) throw new ArgumentException($"RtfmPlatformOptions.Render '{options.Render}' must be cpu, cuda or none");
         string root = Path.GetFullPath(options.DataDirectory);
+        // Decided before the metadata is set: a cuda silo without a usable GPU advertises cpu.
+        var cuda = options.Cuda;
+        var backend = RenderBackendSelection.Select(options.Render, cuda.OpenDevice ?? (() => DriverDevice.Open(
+            cuda.DeviceOrdinal,
+            cuda.KernelDirectory ?? KernelCatalog.ShippedDirectory,
+            new CubinCache(cuda.CubinCacheDirectory ?? Path.Combine(root, "cache", "cubin")))), cuda.Gemm);
+        builder.Services.AddSingleton(backend);
         builder.UseSiloMetadata(new Dictionary<string, string>
         {
-            [RenderMetadata.Render] = options.Render,
+            [RenderMetadata.Render] = backend.Advertised,
             [RenderMetadata.Capacity] = options.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Services.AddPlacementFilter<RenderCapableFilterStrategy, RenderCapableFilterDirector>(ServiceLifetime.Singleton);

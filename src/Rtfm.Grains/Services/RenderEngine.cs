@@ -1,9 +1,8 @@
-// A silo's renderer: one model on the CPU engine, shared by every session on the silo through
+// A silo's renderer: one model on the backend the silo selected (CPU engine or CUDA), shared by every session on the silo through
 // a bounded queue (one render at a time; at most MaxWaiting queued, beyond that a clear "busy"
 // error instead of an unbounded backlog), and a bounded LRU cache of KV blocks keyed by
 // (model id, frame image name). Work runs on the thread pool, off the Orleans scheduler.
 using Microsoft.Extensions.Logging;
-using Rtfm.Compute.Cpu;
 using Rtfm.Core.Geometry;
 using Rtfm.Core.Imaging;
 using Rtfm.Model;
@@ -46,11 +45,22 @@ public sealed partial class RenderEngine : IDisposable
     private int _waiting;
 
     public RenderEngine(PlatformModel model, RenderEngineOptions options, ILogger<RenderEngine> logger)
+        : this(model, options, RenderBackendSelection.Cpu(), logger)
     {
+    }
+
+    public RenderEngine(PlatformModel model, RenderEngineOptions options, RenderBackendSelection backend, ILogger<RenderEngine> logger)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
         _options = options;
         _logger = logger;
-        _model = new RtfmModel(model.Weights, new CpuBackend(new CpuEngineOptions(options.Threads)));
+        if (backend.FallbackReason is { } why) LogCudaFallback(_logger, why);
+        _model = new RtfmModel(model.Weights, backend.CreateBackend(options.Threads));
+        LogBackend(_logger, _model.Backend.Name);
     }
+
+    /// <summary>The compute backend's name, e.g. "cpu-avx512x2" or "cuda-bf16 on NVIDIA H100 (sm_90)".</summary>
+    public string BackendName => _model.Backend.Name;
 
     public ModelConfig Config => _model.Config;
 
@@ -147,6 +157,12 @@ public sealed partial class RenderEngine : IDisposable
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Render queue full ({MaxWaiting} waiting): refusing a render")]
     private static partial void LogBusy(ILogger logger, int maxWaiting);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Render = cuda was requested but the CUDA backend could not start ({Reason}); this silo renders on the CPU and advertises rtfm.render = cpu")]
+    private static partial void LogCudaFallback(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Render engine on {Backend}")]
+    private static partial void LogBackend(ILogger logger, string backend);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Stored KV block {What} is unusable ({Reason}); re-encoding its frame")]
     private static partial void LogBadBlock(ILogger logger, string what, string reason);
