@@ -31,10 +31,13 @@ internal static class PlatformBenchmark
         var inputPoses = Trajectories.Walk(scene, InputFrames, SceneSeed);
         var inputs = inputPoses.Select(p => RayTracer.Render(scene, p, k)).ToArray();
         var md = new StringBuilder();
-        md.AppendLine("## Platform (`rtfm bench platform`)");
+        md.AppendLine(threads == 0
+            ? $"## Platform (`rtfm bench platform`: engine threads = cores = {Environment.ProcessorCount})"
+            : $"## Platform (`rtfm bench platform --threads {threads}`: the engine leaves {Math.Max(0, Environment.ProcessorCount - threads)} of {Environment.ProcessorCount} cores to the rest)");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, each a {steps}-step random walk in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, untrained weights), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
-        md.AppendLine();
         md.AppendLine();
         md.AppendLine("CPU ms/frame is the process's CPU time (all threads) per frame: it counts the platform's extra work even when other load on the machine makes wall-clock rates swing.");
         md.AppendLine();

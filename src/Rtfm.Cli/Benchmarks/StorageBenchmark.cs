@@ -144,7 +144,6 @@ internal static class StorageBenchmark
                     stdout.WriteLine($"{n,6} frames in {info.TileCount,5} tiles: import {importSeconds,6:F1} s, first frame after resume {firstMs,6:F0} ms ({first.CandidateFrames} candidates), warm step {warmMs,5:F0} ms");
                     sb.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {info.TileCount} | {importSeconds:F1} | {n / importSeconds:F0} | {firstMs:F0} | {first.CandidateFrames} | {warmMs:F0} |");
                 }
-                await grains.GetGrain<IWorldGrain>("resume").DeleteAsync();
                 await silo.StopAsync();
             }
             foreach (string c in new[] { state, content })

@@ -30,7 +30,8 @@ internal static class BenchCommand
         platform.SetAction(p =>
         {
             var report = PlatformBenchmark.Run(p.GetValue(pThreads), p.GetValue(pFrames), p.GetValue(pRounds), stdout);
-            BenchmarkReport.WriteSection(p.GetValue(pOutput)!, "platform", report);
+            int t = p.GetValue(pThreads);
+            BenchmarkReport.WriteSection(p.GetValue(pOutput)!, t == 0 ? "platform" : $"platform-threads{t}", report);
             stdout.WriteLine($"wrote {p.GetValue(pOutput)}");
             return 0;
         });
