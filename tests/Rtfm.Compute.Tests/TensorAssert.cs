@@ -6,7 +6,7 @@ namespace Rtfm.Compute.Tests;
 
 internal static class TensorAssert
 {
-    public static void Close(ReadOnlySpan<float> want, ReadOnlySpan<float> got, float atol, float rtol, string what)
+    public static void Close(ReadOnlySpan<float> want, ReadOnlySpan<float> got, double atol, double rtol, string what)
     {
         Assert.Equal(want.Length, got.Length);
         int bad = 0;
@@ -52,4 +52,11 @@ internal static class TensorAssert
     }
 
     public static float[] Ones(int n) => Enumerable.Repeat(1f, n).ToArray();
+
+    public static double Rms(ReadOnlySpan<float> a)
+    {
+        double s = 0;
+        foreach (float v in a) s += (double)v * v;
+        return Math.Sqrt(s / Math.Max(1, a.Length));
+    }
 }

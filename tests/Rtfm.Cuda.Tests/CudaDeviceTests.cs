@@ -21,11 +21,11 @@ public sealed class CudaDeviceTests
         using var mem = device.Allocate(4096);
         Assert.Equal(0UL, mem.Pointer.Address % 256);
         device.Fill(mem, 0xAB);
-        var values = Data.Random(100, 1);
+        var values = TensorAssert.Random(100, 1);
         device.Upload<float>(mem, 400, values);
         var back = new float[100];
         device.Download<float>(mem, 400, back);
-        Data.BitIdentical(values, back, "upload/download at offset 400");
+        TensorAssert.BitIdentical(values, back, "upload/download at offset 400");
         var head = new byte[400];
         device.Download<byte>(mem, 0, head);
         Assert.All(head, b => Assert.Equal(0xAB, b));
@@ -38,14 +38,14 @@ public sealed class CudaDeviceTests
     {
         // x += gate ⊙ (GELU(LN(x)·(1 + scale) + shift) · W1 + b1) · W2 + b2), tiny sizes: T 64, D 256, hidden 1024.
         const int t = 64, d = 256, hidden = 1024;
-        var x = Data.Random(t * d, 1, 2f);
-        var shift = Data.Random(d, 2);
-        var scale = Data.Random(d, 3);
-        var gate = Data.Random(d, 4);
-        var w1 = Data.Random(d * hidden, 5, 1f / MathF.Sqrt(d));
-        var b1 = Data.Random(hidden, 6);
-        var w2 = Data.Random(hidden * d, 7, 1f / MathF.Sqrt(hidden));
-        var b2 = Data.Random(d, 8);
+        var x = TensorAssert.Random(t * d, 1, 2f);
+        var shift = TensorAssert.Random(d, 2);
+        var scale = TensorAssert.Random(d, 3);
+        var gate = TensorAssert.Random(d, 4);
+        var w1 = TensorAssert.Random(d * hidden, 5, 1f / MathF.Sqrt(d));
+        var b1 = TensorAssert.Random(hidden, 6);
+        var w2 = TensorAssert.Random(hidden * d, 7, 1f / MathF.Sqrt(hidden));
+        var b2 = TensorAssert.Random(d, 8);
 
         var r = new ReferenceBackend();
         Tensor T(float[] a, params int[] shape) { var v = r.Allocate(shape); r.Upload(v, a); return v; }
@@ -87,8 +87,8 @@ public sealed class CudaDeviceTests
         dev.Download<float>(mx, 0, got);
 
         // One bf16 GEMM in the chain: bf16 tolerance relative to the residual stream's scale.
-        Data.Close(want, got, 1e-2 * Data.Rms(want), 1e-2, "adaLN MLP half-block on the emulated device");
-        Assert.True(Data.Rms(want.Zip(x, (a, b) => a - b).ToArray()) > 0.1, "the block must move x for the test to mean anything");
+        TensorAssert.Close(want, got, 1e-2 * TensorAssert.Rms(want), 1e-2, "adaLN MLP half-block on the emulated device");
+        Assert.True(TensorAssert.Rms(want.Zip(x, (a, b) => a - b).ToArray()) > 0.1, "the block must move x for the test to mean anything");
     }
 
     [Fact]

@@ -2,12 +2,10 @@
 // (ModelConfig.Tiny, seeded random weights; bf16 GEMMs) and a smaller config (f32 GEMMs) encode
 // context frames and render a view with each backend, and the pixels agree within the GEMM precision's tolerance. The recording device
 // shows the backend never waits inside ops: a frame synchronises only at its one download.
-using System.Numerics;
 using Rtfm.Compute;
 using Rtfm.Compute.Cpu;
 using Rtfm.Core.Geometry;
 using Rtfm.Core.Imaging;
-using Rtfm.Core.Numerics;
 using Rtfm.Cuda.Backend;
 using Rtfm.Cuda.Devices;
 using Rtfm.Model;
@@ -104,22 +102,11 @@ public sealed class CudaFrameParityTests(ITestOutputHelper output)
         return (max, sum / want.Length);
     }
 
-    private static double Rms(float[] a) => Math.Sqrt(a.Sum(v => (double)v * v) / a.Length);
+    private static double Rms(float[] a) => TensorAssert.Rms(a);
 
-    private static RgbImage RandomFrame(ModelConfig c, ulong seed)
-    {
-        var img = new RgbImage(c.ImageWidth, c.ImageHeight);
-        var rng = new DeterministicRandom(seed);
-        for (int i = 0; i < img.Pixels.Length; i++) img.Pixels[i] = (float)rng.NextDouble();
-        return img;
-    }
+    private static RgbImage RandomFrame(ModelConfig c, ulong seed) => ModelTestKit.RandomFrame(c, seed);
 
-    private static Pose PoseAt(float x, float z, float yawDegrees)
-    {
-        float yaw = yawDegrees * MathF.PI / 180f;
-        var eye = new Vector3(x, 1.5f, z);
-        return Pose.LookAt(eye, eye + new Vector3(MathF.Sin(yaw), 0, MathF.Cos(yaw)));
-    }
+    private static Pose PoseAt(float x, float z, float yawDegrees) => ModelTestKit.PoseAt(x, z, yawDegrees);
 }
 
 /// <summary>A device that counts what the backend asks of it, passing everything through.</summary>

@@ -40,8 +40,8 @@ public sealed class EmulatedKernelTests
 
     private (float[] X, float[] W, float[] B) GemmInputs(int m, int k, int n, string kind)
     {
-        float[] x = kind == "arange" ? Data.Arange(m * k, 1f / (m * k)) : Data.Random(m * k, 1 + m + k);
-        return (x, Data.Random(k * n, 2 + n), Data.Random(n, 3));
+        float[] x = kind == "arange" ? TensorAssert.Arange(m * k, 1f / (m * k)) : TensorAssert.Random(m * k, 1 + m + k);
+        return (x, TensorAssert.Random(k * n, 2 + n), TensorAssert.Random(n, 3));
     }
 
     private float[] ReferenceLinear(float[] x, float[] w, float[] b, int m, int k, int n, bool gelu)
@@ -68,11 +68,11 @@ public sealed class EmulatedKernelTests
 
         // Same bf16 inputs, exact products, f32 sums: only the summation order differs.
         float[] exact = ReferenceLinear(x.Select(Bf16.Round).ToArray(), w.Select(Bf16.Round).ToArray(), b, m, k, n, gelu);
-        Data.Close(exact, got, 2e-6 * k, 1e-5, $"gemm_bf16_tc {m}x{k}x{n} {kind} vs reference on bf16-rounded inputs");
+        TensorAssert.Close(exact, got, 2e-6 * k, 1e-5, $"gemm_bf16_tc {m}x{k}x{n} {kind} vs reference on bf16-rounded inputs");
 
         // Against f32 inputs: bf16 rounding of both operands, ~2^-8 relative per product.
         float[] f32 = ReferenceLinear(x, w, b, m, k, n, gelu);
-        Data.Close(f32, got, 1e-2 * Math.Max(Data.Rms(f32), 1e-3), 1e-2, $"gemm_bf16_tc {m}x{k}x{n} {kind} vs f32 reference");
+        TensorAssert.Close(f32, got, 1e-2 * Math.Max(TensorAssert.Rms(f32), 1e-3), 1e-2, $"gemm_bf16_tc {m}x{k}x{n} {kind} vs f32 reference");
     }
 
     [Theory]
@@ -88,7 +88,7 @@ public sealed class EmulatedKernelTests
         var p = new GemmParams { X = dx.Ptr, Weight = dw.Ptr, Bias = db.Ptr, Y = dy.Ptr, M = m, N = n, K = k, Epilogue = gelu ? GemmParams.EpilogueGelu : GemmParams.EpilogueNone };
         _emu.Launch("gemm_f32", new Dim3((uint)(n + 63) / 64, (uint)(m + 63) / 64), new Dim3(256), 0, p);
         float[] got = dy.Data[..(m * n)];
-        Data.Close(ReferenceLinear(x, w, b, m, k, n, gelu), got, 2e-5 * k, 2e-5, $"gemm_f32 {m}x{k}x{n} {kind}");
+        TensorAssert.Close(ReferenceLinear(x, w, b, m, k, n, gelu), got, 2e-5 * k, 2e-5, $"gemm_f32 {m}x{k}x{n} {kind}");
         if (gelu) return;
 
         // The interface's order: from the bias, k = 0..K-1, one FMA each: bit for bit.
@@ -100,7 +100,7 @@ public sealed class EmulatedKernelTests
                 for (int q = 0; q < k; q++) acc = MathF.FusedMultiplyAdd(x[i * k + q], w[q * n + j], acc);
                 inOrder[i * n + j] = acc;
             }
-        Data.BitIdentical(inOrder, got, $"gemm_f32 {m}x{k}x{n} {kind} vs in-order FMA");
+        TensorAssert.BitIdentical(inOrder, got, $"gemm_f32 {m}x{k}x{n} {kind} vs in-order FMA");
     }
 
     public static TheoryData<int, int, int, int, string> AttentionCases => new()
@@ -114,12 +114,12 @@ public sealed class EmulatedKernelTests
     public unsafe void Attention_matches_reference(int tq, int d, int heads, int blocks, string kind)
     {
         float scale = kind == "large" ? 8f : 1f; // large scores: the online rescaling must be exact
-        float[] Input(int n, int seed) => kind == "arange" ? Data.Arange(n, 1f / n, -0.5f) : Data.Random(n, seed, scale);
+        float[] Input(int n, int seed) => kind == "arange" ? TensorAssert.Arange(n, 1f / n, -0.5f) : TensorAssert.Random(n, seed, scale);
         var q = Input(tq * d, 10);
         var k = Input(tq * d, 11);
-        var v = Data.Random(tq * d, 12);
+        var v = TensorAssert.Random(tq * d, 12);
         int[] rows = Enumerable.Range(0, blocks).Select(i => 64 - 7 * i).ToArray(); // ragged tiles too
-        var ctx = Enumerable.Range(0, blocks).Select(i => (K: Input(rows[i] * d, 20 + i), V: Data.Random(rows[i] * d, 40 + i))).ToArray();
+        var ctx = Enumerable.Range(0, blocks).Select(i => (K: Input(rows[i] * d, 20 + i), V: TensorAssert.Random(rows[i] * d, 40 + i))).ToArray();
 
         var views = ctx.Select((c, i) => new KvBlockView(Ref(c.K, rows[i], d), Ref(c.V, rows[i], d))).ToArray();
         var o = _ref.Allocate(tq, d);
@@ -138,7 +138,7 @@ public sealed class EmulatedKernelTests
             p.ContextRows[i] = rows[i];
         }
         _emu.Launch("attention_online_softmax", new Dim3((uint)(tq + 7) / 8, (uint)heads), new Dim3(256), 0, p);
-        Data.Close(Get(o), dout.Data[..(tq * d)], 2e-5, 2e-4, $"attention tq={tq} d={d} heads={heads} blocks={blocks} {kind}");
+        TensorAssert.Close(Get(o), dout.Data[..(tq * d)], 2e-5, 2e-4, $"attention tq={tq} d={d} heads={heads} blocks={blocks} {kind}");
     }
 
     [Theory]
@@ -151,12 +151,12 @@ public sealed class EmulatedKernelTests
     {
         float[] x = kind switch
         {
-            "arange" => Data.Arange(t * d),
-            "offset" => Data.Random(t * d, 5).Select(v => v + 100f).ToArray(), // large mean: needs the two-pass variance
-            _ => Data.Random(t * d, 5, 3f),
+            "arange" => TensorAssert.Arange(t * d),
+            "offset" => TensorAssert.Random(t * d, 5).Select(v => v + 100f).ToArray(), // large mean: needs the two-pass variance
+            _ => TensorAssert.Random(t * d, 5, 3f),
         };
-        var shift = Data.Random(d, 6);
-        var scale = Data.Random(d, 7);
+        var shift = TensorAssert.Random(d, 6);
+        var scale = TensorAssert.Random(d, 7);
         var y = _ref.Allocate(t, d);
         _ref.LayerNormModulate(Ref(x, t, d), Ref(shift, d), Ref(scale, d), y, 1e-6f);
 
@@ -166,15 +166,15 @@ public sealed class EmulatedKernelTests
         var dy = new EmuBuffer<float>(t * d);
         var p = new LayerNormParams { X = dx.Ptr, Shift = dsh.Ptr, Scale = dsc.Ptr, Y = dy.Ptr, Rows = t, Cols = d, Eps = 1e-6f };
         _emu.Launch("layernorm_modulate", new Dim3((uint)(t + 3) / 4), new Dim3(128), 0, p);
-        Data.Close(Get(y), dy.Data[..(t * d)], 1e-4, 1e-4, $"layernorm_modulate {t}x{d} {kind}");
+        TensorAssert.Close(Get(y), dy.Data[..(t * d)], 1e-4, 1e-4, $"layernorm_modulate {t}x{d} {kind}");
     }
 
     [Fact]
     public void GatedResidual_matches_reference()
     {
-        var x = Data.Random(64 * 256, 1);
-        var gate = Data.Random(256, 2);
-        var y = Data.Random(64 * 256, 3);
+        var x = TensorAssert.Random(64 * 256, 1);
+        var gate = TensorAssert.Random(256, 2);
+        var y = TensorAssert.Random(64 * 256, 3);
         var rx = Ref(x, 64, 256);
         _ref.GatedResidualAdd(rx, Ref(gate, 256), Ref(y, 64, 256));
 
@@ -182,18 +182,18 @@ public sealed class EmulatedKernelTests
         var dg = new EmuBuffer<float>(gate);
         var dy = new EmuBuffer<float>(y);
         _emu.Launch("gated_residual", new Dim3(Blocks(x.Length, 256)), new Dim3(256), 0, new GatedResidualParams { X = dx.Ptr, Gate = dg.Ptr, Y = dy.Ptr, Rows = 64, Cols = 256 });
-        Data.Close(Get(rx), dx.Data, 2e-6, 2e-6, "gated_residual 64x256");
+        TensorAssert.Close(Get(rx), dx.Data, 2e-6, 2e-6, "gated_residual 64x256");
     }
 
     [Fact]
     public void Gelu_matches_reference_over_a_wide_range_in_place()
     {
-        var x = Data.Arange(4001, 0.01f, -20f).Concat(Data.Random(999, 8, 5f)).ToArray();
+        var x = TensorAssert.Arange(4001, 0.01f, -20f).Concat(TensorAssert.Random(999, 8, 5f)).ToArray();
         var rx = Ref(x, x.Length);
         _ref.Gelu(rx, rx);
         var dx = new EmuBuffer<float>(x);
         _emu.Launch("gelu", new Dim3(4), new Dim3(256), 0, new GeluParams { X = dx.Ptr, Y = dx.Ptr, N = x.Length });
-        Data.Close(Get(rx), dx.Data, 1e-6, 1e-5, "gelu");
+        TensorAssert.Close(Get(rx), dx.Data, 1e-6, 1e-5, "gelu");
     }
 
     [Fact]
@@ -203,7 +203,7 @@ public sealed class EmulatedKernelTests
         foreach (var (w, h, patch) in new[] { (24, 16, 4), (64, 64, 8) })
         {
             var intr = Intrinsics.FromFieldOfView(w, h, 70);
-            var img = Data.Random(h * w * 3, 4);
+            var img = TensorAssert.Random(h * w * 3, 4);
             var rays = _ref.Allocate(h, w, 6);
             _ref.PluckerRays(pose, intr, rays);
             int tokens = (h / patch) * (w / patch), width = patch * patch * 9;
@@ -212,13 +212,13 @@ public sealed class EmulatedKernelTests
 
             var drays = new EmuBuffer<float>(h * w * 6);
             _emu.Launch("plucker_rays", new Dim3(Blocks(h * w, 128)), new Dim3(128), 0, PluckerParams.Create(drays.Ptr, pose, intr));
-            Data.BitIdentical(Get(rays), drays.Data, $"plucker_rays {w}x{h}");
+            TensorAssert.BitIdentical(Get(rays), drays.Data, $"plucker_rays {w}x{h}");
 
             var dimg = new EmuBuffer<float>(img);
             var dtok = new EmuBuffer<float>(tokens * width);
             _emu.Launch("patchify_with_rays", new Dim3(Blocks(tokens * width, 256)), new Dim3(256), 0,
                 new PatchifyParams { Image = dimg.Ptr, Rays = drays.Ptr, Tokens = dtok.Ptr, Height = h, Width = w, Patch = patch });
-            Data.BitIdentical(Get(tok), dtok.Data, $"patchify_with_rays {w}x{h} p={patch}");
+            TensorAssert.BitIdentical(Get(tok), dtok.Data, $"patchify_with_rays {w}x{h} p={patch}");
         }
     }
 
@@ -226,8 +226,8 @@ public sealed class EmulatedKernelTests
     public void Unpatchify_and_sampler_step_match_reference()
     {
         const int h = 16, w = 24, patch = 4;
-        var patches = Data.Random(24 * 48, 9);
-        var x = Data.Random(h * w * 3, 4);
+        var patches = TensorAssert.Random(24 * 48, 9);
+        var x = TensorAssert.Random(h * w * 3, 4);
         const float t = 0.25f, tNext = 0.5f;
         float step = (float)((tNext - (double)t) / (1.0 - t));
 
@@ -239,14 +239,14 @@ public sealed class EmulatedKernelTests
         var dp = new EmuBuffer<float>(patches);
         var dimg = new EmuBuffer<float>(h * w * 3);
         _emu.Launch("unpatchify", new Dim3(2), new Dim3(256), 0, new UnpatchifyParams { Patches = dp.Ptr, Image = dimg.Ptr, Height = h, Width = w, Patch = patch });
-        Data.BitIdentical(Get(image), dimg.Data, "unpatchify");
+        TensorAssert.BitIdentical(Get(image), dimg.Data, "unpatchify");
 
         var dx = new EmuBuffer<float>(x);
         _emu.Launch("sampler_step", new Dim3(2), new Dim3(256), 0, new SamplerStepParams { X = dx.Ptr, XPred = dimg.Ptr, N = x.Length, Step = step });
-        Data.Close(Get(rx), dx.Data, 2e-6, 2e-6, "sampler_step");
+        TensorAssert.Close(Get(rx), dx.Data, 2e-6, 2e-6, "sampler_step");
 
         var fused = new EmuBuffer<float>(x);
         _emu.Launch("unpatchify_sampler_step", new Dim3(2), new Dim3(256), 0, new UnpatchifyParams { Patches = dp.Ptr, Image = fused.Ptr, Height = h, Width = w, Patch = patch, Step = step });
-        Data.BitIdentical(dx.Data, fused.Data, "unpatchify_sampler_step vs unpatchify then sampler_step");
+        TensorAssert.BitIdentical(dx.Data, fused.Data, "unpatchify_sampler_step vs unpatchify then sampler_step");
     }
 }

@@ -81,11 +81,11 @@ public sealed class EmulatorRaceTests
         float[] Run(FiberOrder order)
         {
             const int m = 70, k = 130, n = 72;
-            var a = new EmuBuffer<float>(Data.Random(m * k, 1));
-            var b = new EmuBuffer<float>(Data.Random(k * n, 2));
-            var c = new EmuBuffer<float>(Data.Random(m * k, 3));
-            var bias = new EmuBuffer<float>(Data.Random(n, 4));
-            var wt = new EmuBuffer<ushort>(Bf16.PackTransposed(Data.Random(k * n, 2), k, n));
+            var a = new EmuBuffer<float>(TensorAssert.Random(m * k, 1));
+            var b = new EmuBuffer<float>(TensorAssert.Random(k * n, 2));
+            var c = new EmuBuffer<float>(TensorAssert.Random(m * k, 3));
+            var bias = new EmuBuffer<float>(TensorAssert.Random(n, 4));
+            var wt = new EmuBuffer<ushort>(Bf16.PackTransposed(TensorAssert.Random(k * n, 2), k, n));
             var y = new EmuBuffer<float>(m * n);
             switch (kernel)
             {
@@ -129,8 +129,8 @@ public sealed class EmulatorRaceTests
             }
         }
         var forward = Run(FiberOrder.Forward);
-        Data.BitIdentical(forward, Run(FiberOrder.Reverse), $"{kernel}: forward vs reverse thread order");
-        Assert.True(Data.Rms(forward) > 0, $"{kernel} wrote nothing");
+        TensorAssert.BitIdentical(forward, Run(FiberOrder.Reverse), $"{kernel}: forward vs reverse thread order");
+        Assert.True(TensorAssert.Rms(forward) > 0, $"{kernel} wrote nothing");
     }
 
     [Fact]

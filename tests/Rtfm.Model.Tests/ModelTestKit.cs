@@ -3,7 +3,6 @@
 using System.Numerics;
 using Rtfm.Core.Geometry;
 using Rtfm.Core.Imaging;
-using Rtfm.Core.Numerics;
 using Rtfm.Model.Weights;
 
 namespace Rtfm.Model.Tests;
@@ -15,13 +14,7 @@ internal static class ModelTestKit
 
     public static Intrinsics IntrinsicsFor(ModelConfig c) => Intrinsics.FromFieldOfView(c.ImageWidth, c.ImageHeight, 65);
 
-    public static RgbImage RandomFrame(ModelConfig c, ulong seed)
-    {
-        var img = new RgbImage(c.ImageWidth, c.ImageHeight);
-        var rng = new DeterministicRandom(seed);
-        for (int i = 0; i < img.Pixels.Length; i++) img.Pixels[i] = (float)rng.NextDouble();
-        return img;
-    }
+    public static RgbImage RandomFrame(ModelConfig c, ulong seed) => RgbImage.Noise(c.ImageWidth, c.ImageHeight, seed);
 
     public static Pose PoseAt(float x, float z, float yawDegrees)
     {

@@ -133,9 +133,7 @@ internal static class EngineBenchmark
         var profiler = new ProfilingBackend(new CpuBackend(new CpuEngineOptions(threads, isa)));
         using var model = new RtfmModel(ModelWeights.RandomInit(config, 1), profiler);
         var k = Intrinsics.FromFieldOfView(config.ImageWidth, config.ImageHeight, 65);
-        var frame = new RgbImage(config.ImageWidth, config.ImageHeight);
-        var rng = new Core.Numerics.DeterministicRandom(5);
-        for (int i = 0; i < frame.Pixels.Length; i++) frame.Pixels[i] = (float)rng.NextDouble();
+        var frame = RgbImage.Noise(config.ImageWidth, config.ImageHeight, seed: 5);
         var blocks = Enumerable.Range(0, config.ContextFrames)
             .Select(i => model.Encode(frame, Pose.LookAt(new(i * 0.3f, 1.5f, 0), new(i * 0.3f, 1.5f, 5)), k)).ToArray();
         var pose = Pose.LookAt(new(0.1f, 1.5f, 0.2f), new(0, 1.5f, 5));

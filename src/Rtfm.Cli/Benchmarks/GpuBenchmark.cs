@@ -8,7 +8,6 @@ using System.Numerics;
 using Rtfm.Compute;
 using Rtfm.Compute.Reference;
 using Rtfm.Core.Geometry;
-using Rtfm.Core.Numerics;
 using Rtfm.Cuda;
 using Rtfm.Cuda.Backend;
 using Rtfm.Cuda.Devices;
@@ -164,9 +163,7 @@ internal static class GpuBenchmark
         using var model = new RtfmModel(ModelWeights.RandomInit(c, 1), new NonOwning(b));
         var k = Intrinsics.FromFieldOfView(c.ImageWidth, c.ImageHeight, 65);
         var pose = Pose.LookAt(new Vector3(0, 1.5f, 0), new Vector3(0.2f, 1.4f, 3));
-        var frame = new Rtfm.Core.Imaging.RgbImage(c.ImageWidth, c.ImageHeight);
-        var rng = new DeterministicRandom(3);
-        for (int i = 0; i < frame.Pixels.Length; i++) frame.Pixels[i] = (float)rng.NextDouble();
+        var frame = Rtfm.Core.Imaging.RgbImage.Noise(c.ImageWidth, c.ImageHeight, seed: 3);
         var block = model.Encode(frame, pose, k);
         var blocks = Enumerable.Repeat(block, c.ContextFrames).ToArray();
         model.RenderInto(pose, k, blocks, 0, frame);

@@ -161,8 +161,7 @@ internal static class StorageBenchmark
         int w = ModelConfig.Tiny.ImageWidth, h = ModelConfig.Tiny.ImageHeight;
         for (int i = 0; i < n; i++)
         {
-            var img = new RgbImage(w, h);
-            for (int p = 0; p < img.Pixels.Length; p++) img.Pixels[p] = (float)random.NextDouble();
+            var img = RgbImage.Noise(w, h, seed: random.NextUInt64());
             using var ms = new MemoryStream();
             PngCodec.Write(img, ms);
             byte[] png = ms.ToArray();

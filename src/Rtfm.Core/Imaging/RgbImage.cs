@@ -32,6 +32,15 @@ public sealed class RgbImage
 
     public Span<float> Pixel(int x, int y) => Pixels.AsSpan((y * Width + x) * Channels, Channels);
 
+    /// <summary>Uniform noise in [0, 1) from a seed (DeterministicRandom): synthetic inputs for warm-ups, benchmarks and tests.</summary>
+    public static RgbImage Noise(int width, int height, ulong seed)
+    {
+        var img = new RgbImage(width, height);
+        var rng = new Numerics.DeterministicRandom(seed);
+        for (int i = 0; i < img.Pixels.Length; i++) img.Pixels[i] = (float)rng.NextDouble();
+        return img;
+    }
+
     public RgbImage Clone() => new(Width, Height, (float[])Pixels.Clone());
 
     /// <summary>Copies <paramref name="source"/> into this image at (x0, y0), clipping at the edges.</summary>

@@ -113,10 +113,7 @@ public sealed partial class RenderEngine : IDisposable
     public async Task WarmUpAsync()
     {
         var c = Config;
-        var image = new RgbImage(c.ImageWidth, c.ImageHeight);
-        var random = new Rtfm.Core.Numerics.DeterministicRandom(1);
-        var pixels = image.Pixels;
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)random.NextDouble();
+        var image = RgbImage.Noise(c.ImageWidth, c.ImageHeight, seed: 1);
         var k = Intrinsics.FromFieldOfView(c.ImageWidth, c.ImageHeight, 60f);
         var block = await EncodeAsync(image, Pose.Identity, k).ConfigureAwait(false);
         var context = Enumerable.Repeat(block, c.ContextFrames).ToArray();
