@@ -16,6 +16,7 @@ namespace Rtfm.Model;
 /// <param name="SamplerSteps">Default Euler steps of the flow-matching sampler.</param>
 /// <param name="TimeFrequencies">Size of the sinusoidal time embedding.</param>
 /// <param name="LayerNormEps">LayerNorm epsilon.</param>
+/// <param name="RayFrequencies">F: each token also gets sin and cos of 2^k · r (k &lt; F) of its patch's mean Plücker ray r; 0 = none.</param>
 public sealed record ModelConfig(
     int ImageHeight = 64,
     int ImageWidth = 64,
@@ -27,7 +28,8 @@ public sealed record ModelConfig(
     int ContextFrames = 4,
     int SamplerSteps = 4,
     int TimeFrequencies = 256,
-    float LayerNormEps = 1e-6f)
+    float LayerNormEps = 1e-6f,
+    int RayFrequencies = 0)
 {
     public static ModelConfig Tiny => new();
 
@@ -39,6 +41,12 @@ public sealed record ModelConfig(
     [JsonIgnore] public int TokenInputWidth => Patch * Patch * 9;
 
     [JsonIgnore] public int PatchPixelWidth => Patch * Patch * 3;
+
+    /// <summary>Per token: sin then cos of 2^k · r for k &lt; F and the 6 components of the patch's mean ray (12 F values).</summary>
+    [JsonIgnore] public int RayFeatureWidth => 12 * RayFrequencies;
+
+    /// <summary>Inputs of the `embed` linear: the patchified token, then its ray features.</summary>
+    [JsonIgnore] public int EmbedInputWidth => TokenInputWidth + RayFeatureWidth;
 
     /// <summary>Returns the problems with this config (empty when valid).</summary>
     public IReadOnlyList<string> Problems()
@@ -56,6 +64,7 @@ public sealed record ModelConfig(
         if (SamplerSteps <= 0 || SamplerSteps > 1000) p.Add($"sampler steps {SamplerSteps} must be in 1..1000");
         if (TimeFrequencies <= 0 || TimeFrequencies % 2 != 0) p.Add($"time frequencies {TimeFrequencies} must be positive and even");
         if (!(LayerNormEps > 0)) p.Add($"layernorm eps {LayerNormEps} must be positive");
+        if (RayFrequencies < 0 || RayFrequencies > 16) p.Add($"ray frequencies {RayFrequencies} must be in 0..16");
         return p;
     }
 
@@ -75,11 +84,14 @@ public sealed record ModelConfig(
         return embed + Depth * perLayer + head;
     }
 
+    /// <summary>FLOPs of embedding the ray features, once per frame (they depend on the pose only).</summary>
+    public long RayEmbedFlops => 2L * TokensPerFrame * RayFeatureWidth * Width;
+
     /// <summary>FLOPs to render one frame with <paramref name="contextFrames"/> context blocks and <paramref name="steps"/> sampler steps.</summary>
-    public long RenderFlops(int contextFrames, int steps) => steps * PassFlops((contextFrames + 1) * TokensPerFrame, withOutputHead: true);
+    public long RenderFlops(int contextFrames, int steps) => steps * PassFlops((contextFrames + 1) * TokensPerFrame, withOutputHead: true) + RayEmbedFlops;
 
     /// <summary>FLOPs to encode one frame into its KV block.</summary>
-    public long EncodeFlops() => PassFlops(TokensPerFrame, withOutputHead: false);
+    public long EncodeFlops() => PassFlops(TokensPerFrame, withOutputHead: false) + RayEmbedFlops;
 
     public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 }

@@ -14,6 +14,7 @@ public sealed class RtfmModel : IDisposable
 {
     private readonly IComputeBackend _backend;
     private readonly LinearWeight _embed, _timeFc1, _timeFc2, _finalAda, _finalLinear;
+    private readonly LinearWeight? _embedRays; // the ray-feature columns of `embed` (F > 0)
     private readonly LayerWeights[] _layers;
     private readonly Workspace _ws;
     private readonly KvBlockView[][] _contextViews;
@@ -28,7 +29,13 @@ public sealed class RtfmModel : IDisposable
         var c = Config;
         LinearWeight Prep(string name, int fanIn, int fanOut) =>
             backend.PrepareLinear(weights.TransposedWeight(name, fanIn, fanOut), weights[name + ".bias"], fanIn, fanOut);
-        _embed = Prep("embed", c.TokenInputWidth, c.Width);
+        // `embed` reads [token ; ray features]: split into the per-step part (pixels change every
+        // sampler step) and the ray part, which depends on the pose only and is embedded once.
+        var embed = weights.TransposedWeight("embed", c.EmbedInputWidth, c.Width); // (EmbedInputWidth, D)
+        int tokenPart = c.TokenInputWidth * c.Width;
+        _embed = backend.PrepareLinear(embed.AsSpan(0, tokenPart), weights["embed.bias"], c.TokenInputWidth, c.Width);
+        if (c.RayFeatureWidth > 0)
+            _embedRays = backend.PrepareLinear(embed.AsSpan(tokenPart), ReadOnlySpan<float>.Empty, c.RayFeatureWidth, c.Width);
         _timeFc1 = Prep("time.fc1", c.TimeFrequencies, c.Width);
         _timeFc2 = Prep("time.fc2", c.Width, c.Width);
         _finalAda = Prep("final.ada", c.Width, 2 * c.Width);
@@ -78,6 +85,7 @@ public sealed class RtfmModel : IDisposable
         for (int i = 0; i < pixels.Length; i++) pixels[i] = 2f * src[i] - 1f; // model space [-1, 1]
         _backend.Upload(_ws.Image, pixels);
         _backend.PluckerRays(pose, intrinsics, _ws.Rays);
+        EmbedRayFeatures();
         _backend.PatchifyWithRays(_ws.Image, _ws.Rays, c.Patch, _ws.Tokens);
         Transformer(t: 1f, contextCount: 0, keys, values);
         return new KvBlock(Version, keys, values);
@@ -173,6 +181,7 @@ public sealed class RtfmModel : IDisposable
         var x = _ws.HostImage; // holds the initial noise
         _backend.Upload(_ws.Image, x);
         _backend.PluckerRays(pose, intrinsics, _ws.Rays);
+        EmbedRayFeatures();
         for (int s = 0; s < n; s++)
         {
             float t = (float)s / n, tNext = (float)(s + 1) / n;
@@ -207,6 +216,7 @@ public sealed class RtfmModel : IDisposable
         b.Linear(ws.TimeHidden, _timeFc2, ws.TimeCond);
         b.Gelu(ws.TimeCond, ws.TimeGelu);
         b.Linear(ws.Tokens, _embed, ws.X);
+        if (_embedRays is not null) b.GatedResidualAdd(ws.X, ws.Ones!, ws.RayEmbed!);
         for (int l = 0; l < c.Depth; l++)
         {
             var w = _layers[l];
@@ -227,6 +237,22 @@ public sealed class RtfmModel : IDisposable
             b.Linear(ws.Hidden, w.Fc2, ws.Proj);
             b.GatedResidualAdd(ws.X, ws.ModGate2, ws.Proj);
         }
+    }
+
+    /// <summary>
+    /// With F &gt; 0: ws.RayEmbed (T, D) = the ray-feature columns of `embed` applied to each patch's
+    /// Fourier features (docs/model.md), from the rays in ws.Rays. Computed on the host (T·12F
+    /// values), in a fixed order, so the result is the same whatever backend or thread count.
+    /// </summary>
+    private void EmbedRayFeatures()
+    {
+        if (_embedRays is null) return;
+        var c = Config;
+        var ws = _ws;
+        _backend.Download(ws.Rays, ws.HostRays);
+        RayFeatures.Compute(ws.HostRays, c.ImageHeight, c.ImageWidth, c.Patch, c.RayFrequencies, ws.HostRayFeatures);
+        _backend.Upload(ws.RayFeatures!, ws.HostRayFeatures);
+        _backend.Linear(ws.RayFeatures!, _embedRays, ws.RayEmbed!);
     }
 
     private void CheckFrame(RgbImage frame, in Intrinsics intrinsics)
@@ -279,7 +305,24 @@ public sealed class RtfmModel : IDisposable
             FinalShift = FinalMod.View(0, d);
             FinalScale = FinalMod.View(d, d);
             PatchOut = b.Allocate(t, c.PatchPixelWidth);
+            HostRays = new float[c.RayFeatureWidth > 0 ? c.ImageHeight * c.ImageWidth * 6 : 0];
+            HostRayFeatures = new float[t * c.RayFeatureWidth];
+            if (c.RayFeatureWidth > 0)
+            {
+                RayFeatures = b.Allocate(t, c.RayFeatureWidth);
+                RayEmbed = b.Allocate(t, d);
+                Ones = b.Allocate(1, d);
+                var ones = new float[d];
+                Array.Fill(ones, 1f);
+                b.Upload(Ones, ones);
+            }
         }
+
+        public float[] HostRays { get; }
+        public float[] HostRayFeatures { get; }
+        public Tensor? RayFeatures { get; }
+        public Tensor? RayEmbed { get; }
+        public Tensor? Ones { get; }
 
         public float[] HostImage { get; }
         public float[] HostTime { get; }

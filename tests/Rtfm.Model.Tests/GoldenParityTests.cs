@@ -1,5 +1,5 @@
-// Parity with the PyTorch trainer (tools/train/rtfm/model.py): tests/golden holds a small
-// model with random weights and PyTorch f32 outputs for fixed inputs (make_golden.py). The C#
+// Parity with the PyTorch trainer (tools/train/rtfm/model.py): tests/golden holds small
+// models with random weights (rtfm-golden: raw rays; rtfm-golden-rays: with ray Fourier features) and PyTorch f32 outputs for fixed inputs (make_golden.py). The C#
 // engine must reproduce the KV blocks and the rendered frame within 1e-4 relative, on the CPU
 // engine and on the reference backend — so the spec, not one implementation, is what is tested.
 using System.Numerics;
@@ -27,16 +27,21 @@ public sealed class GoldenParityTests
 
     private static Pose PoseFrom(float[] p) => new(new Vector3(p[0], p[1], p[2]), QuaternionMath.FromWxyz(p[3], p[4], p[5], p[6]));
 
-    public static TheoryData<string> Backends => new() { "cpu", "reference" };
+    public static TheoryData<string, string> Cases => new()
+    {
+        { "rtfm-golden", "cpu" }, { "rtfm-golden", "reference" },
+        { "rtfm-golden-rays", "cpu" }, { "rtfm-golden-rays", "reference" },
+    };
 
     [Theory]
-    [MemberData(nameof(Backends))]
-    public void Kv_blocks_and_rendered_frame_match_pytorch(string backend)
+    [MemberData(nameof(Cases))]
+    public void Kv_blocks_and_rendered_frame_match_pytorch(string golden, string backend)
     {
         string dir = GoldenDir();
-        var weights = ModelWeights.Load(Path.Combine(dir, "rtfm-golden.safetensors"));
-        var io = SafetensorsFile.Open(Path.Combine(dir, "rtfm-golden-io.safetensors"));
+        var weights = ModelWeights.Load(Path.Combine(dir, golden + ".safetensors"));
+        var io = SafetensorsFile.Open(Path.Combine(dir, golden + "-io.safetensors"));
         var c = weights.Config;
+        Assert.Equal(golden == "rtfm-golden-rays" ? 3 : 0, c.RayFrequencies);
         IComputeBackend b = backend == "cpu" ? new CpuBackend(new CpuEngineOptions(2)) : new ReferenceBackend();
         using var model = new RtfmModel(weights, b);
         var intr = io.ReadFloat32("intrinsics");
@@ -49,15 +54,15 @@ public sealed class GoldenParityTests
             var block = model.Encode(image, PoseFrom(io.ReadFloat32($"ctx.{i}.pose")), k);
             for (int l = 0; l < c.Depth; l++)
             {
-                Close(io.ReadFloat32($"expect.kv.{i}.{l}.k"), Download(b, block.Keys[l]), $"{backend} kv {i} layer {l} keys");
-                Close(io.ReadFloat32($"expect.kv.{i}.{l}.v"), Download(b, block.Values[l]), $"{backend} kv {i} layer {l} values");
+                Close(io.ReadFloat32($"expect.kv.{i}.{l}.k"), Download(b, block.Keys[l]), $"{golden} {backend} kv {i} layer {l} keys");
+                Close(io.ReadFloat32($"expect.kv.{i}.{l}.v"), Download(b, block.Values[l]), $"{golden} {backend} kv {i} layer {l} values");
             }
             blocks.Add(block);
         }
 
         var frame = new RgbImage(c.ImageWidth, c.ImageHeight);
         model.RenderFromNoise(PoseFrom(io.ReadFloat32("target.pose")), k, blocks, io.ReadFloat32("noise"), frame);
-        Close(io.ReadFloat32("expect.frame"), frame.Pixels, $"{backend} rendered frame");
+        Close(io.ReadFloat32("expect.frame"), frame.Pixels, $"{golden} {backend} rendered frame");
     }
 
     private static float[] Download(IComputeBackend b, Tensor t)

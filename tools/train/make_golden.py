@@ -1,6 +1,7 @@
-"""Writes tests/golden/: a small RTFM model (random weights) and one set of inputs with the
+"""Writes tests/golden/: small RTFM models (random weights) and one set of inputs each with the
 PyTorch f32 outputs (KV blocks of two context frames, a rendered frame), so the C# engine's
-parity test needs no Python. Run: /usr/bin/python3 tools/train/make_golden.py
+parity test needs no Python: `rtfm-golden` (raw Plucker rays only) and `rtfm-golden-rays`
+(with ray Fourier features). Run: /usr/bin/python3 tools/train/make_golden.py
 """
 import os
 import sys
@@ -15,17 +16,17 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "tests", "golden")
 
 
-def main():
-    torch.manual_seed(1234)
+def write(name, seed, ray_frequencies):
+    torch.manual_seed(seed)
     c = ModelConfig(imageHeight=16, imageWidth=16, patch=4, width=48, depth=2, heads=2, mlpRatio=4,
-                    contextFrames=2, samplerSteps=3, timeFrequencies=16)
+                    contextFrames=2, samplerSteps=3, timeFrequencies=16, rayFrequencies=ray_frequencies)
     model = RtfmTiny(c).eval()
     with torch.no_grad():
         for p in model.parameters():  # wider than the default init: every op must move the output
             p.uniform_(-0.12, 0.12)
     os.makedirs(OUT, exist_ok=True)
-    card = model_card(c, "rtfm-golden", "golden-1", False, "Random weights pinning the C# engine to the PyTorch trainer.")
-    safetensors_io.save(os.path.join(OUT, "rtfm-golden.safetensors"), parameter_dict(model), {"model_card": card})
+    card = model_card(c, name, "golden-1", False, "Random weights pinning the C# engine to the PyTorch trainer.")
+    safetensors_io.save(os.path.join(OUT, f"{name}.safetensors"), parameter_dict(model), {"model_card": card})
 
     h, w = c.imageHeight, c.imageWidth
     intr = torch.tensor([14.0, 14.0, 8.0, 8.0])
@@ -57,8 +58,13 @@ def main():
     io["noise"] = noise
     io["expect.x"] = x
     io["expect.frame"] = ((x + 1) / 2).clamp(0, 1)
-    safetensors_io.save(os.path.join(OUT, "rtfm-golden-io.safetensors"), io, {"about": "inputs and PyTorch f32 outputs for rtfm-golden.safetensors"})
-    print(f"wrote {OUT}: frame range {float(x.min()):.3f}..{float(x.max()):.3f}")
+    safetensors_io.save(os.path.join(OUT, f"{name}-io.safetensors"), io, {"about": f"inputs and PyTorch f32 outputs for {name}.safetensors"})
+    print(f"wrote {OUT}/{name}: frame range {float(x.min()):.3f}..{float(x.max()):.3f}")
+
+
+def main():
+    write("rtfm-golden", 1234, 0)
+    write("rtfm-golden-rays", 4321, 3)
 
 
 if __name__ == "__main__":

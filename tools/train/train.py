@@ -88,6 +88,18 @@ def evaluate(model, val, c, count=16, seed=7):
     return out
 
 
+def widen_embedding(tensors, c):
+    """Gives weights trained with fewer token inputs the extra embedding columns of config c, as
+    zeros: the widened model computes exactly what the old one did until training moves them."""
+    w = tensors["embed.weight"]
+    if w.shape[1] == c.token_inputs:
+        return False
+    if w.shape[1] > c.token_inputs:
+        sys.exit(f"train.py: the run's embedding takes {w.shape[1]} inputs, more than the {c.token_inputs} asked for")
+    tensors["embed.weight"] = torch.cat([w, torch.zeros(w.shape[0], c.token_inputs - w.shape[1], dtype=w.dtype)], 1)
+    return True
+
+
 def save_checkpoint(path, state):
     tmp = path + ".tmp"
     torch.save(state, tmp)
@@ -115,6 +127,10 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--revisit-share", type=float, default=0.3)
+    ap.add_argument("--ray-frequencies", type=int, default=None,
+                    help="Fourier features of each patch's mean ray (docs/model.md); default: the run's own, else 0. "
+                         "Raising it on a trained run widens the embedding with zero columns (same function at first)")
+    ap.add_argument("--warmup", type=int, default=200, help="learning-rate warm-up steps after every (re)start")
     ap.add_argument("--eval-minutes", type=float, default=5.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
@@ -125,7 +141,12 @@ def main():
 
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
-    c = ModelConfig()
+    card_path = os.path.join(args.run, "rtfm-tiny-64.card.json")
+    run_frequencies = 0
+    if os.path.exists(card_path):
+        with open(card_path) as f:
+            run_frequencies = json.load(f)["config"].get("rayFrequencies", 0)
+    c = ModelConfig(rayFrequencies=run_frequencies if args.ray_frequencies is None else args.ray_frequencies)
     data = PosedScenes(args.data)
     val = PosedScenes(args.val)
     if data.size != c.imageWidth:
@@ -139,8 +160,11 @@ def main():
     state_path = os.path.join(args.run, "state.json")
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
+        if widen_embedding(state["model"], c):
+            print(f"embedding widened to {c.token_inputs} inputs (ray Fourier features, {c.rayFrequencies} frequencies): new optimiser", flush=True)
+        else:
+            opt.load_state_dict(state["opt"])
         model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
         step, minutes_done = state["step"], state["minutes"]
         g.set_state(state["rng"])
         print(f"resumed {ckpt_path}: step {step}, {minutes_done:.1f} minutes so far", flush=True)
@@ -148,6 +172,7 @@ def main():
         # The repository keeps the exported weights and state.json, not the optimiser (3x larger):
         # a fresh machine resumes from them with a new optimiser and a short warm-up.
         tensors, _ = safetensors_io.load(weights_path)
+        widen_embedding(tensors, c)
         model.load_state_dict(tensors)
         with open(state_path) as f:
             st = json.load(f)
@@ -170,7 +195,7 @@ def main():
     start = time.time()
     last_eval = start
     losses = []
-    warmup = 200
+    warmup = args.warmup
     first_step = step
     while True:
         elapsed = (time.time() - start) / 60

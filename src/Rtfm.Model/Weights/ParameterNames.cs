@@ -9,7 +9,7 @@ public static class ParameterNames
     /// <summary>Every linear layer: name prefix, input features, output features.</summary>
     public static IEnumerable<(string Name, int In, int Out)> Linears(ModelConfig c)
     {
-        yield return ("embed", c.TokenInputWidth, c.Width);
+        yield return ("embed", c.EmbedInputWidth, c.Width);
         yield return ("time.fc1", c.TimeFrequencies, c.Width);
         yield return ("time.fc2", c.Width, c.Width);
         for (int l = 0; l < c.Depth; l++)

@@ -26,6 +26,12 @@ class ModelConfig:
     samplerSteps: int = 4
     timeFrequencies: int = 256
     layerNormEps: float = 1e-6
+    rayFrequencies: int = 0
+
+    @property
+    def token_inputs(self):
+        """p*p*9 pixel and ray values, then 12 F Fourier features of the patch's mean ray."""
+        return self.patch * self.patch * 9 + 12 * self.rayFrequencies
 
     @property
     def tokens(self):
@@ -74,6 +80,17 @@ def unpatchify(t, p, h, w):
     b = t.shape[0]
     x = t.reshape(b, h // p, w // p, p, p, 3).permute(0, 1, 3, 2, 4, 5)
     return x.reshape(b, h, w, 3)
+
+
+def ray_fourier(patch_rays, p, n):
+    """(B, T, p*p*6) patch rays -> (B, T, 12 n): the patch's mean Plucker ray r (6 values), then
+    sin(2^k r) for k < n (k-major, component-minor), then cos(2^k r) in the same order."""
+    with torch.autocast("cpu", enabled=False):
+        b, t, _ = patch_rays.shape
+        r = patch_rays.float().reshape(b, t, p * p, 6).mean(2)                       # (B, T, 6)
+        freqs = 2.0 ** torch.arange(n, dtype=torch.float32)                          # (n,)
+        a = (freqs[:, None] * r[:, :, None, :]).reshape(b, t, 6 * n)                  # (B, T, n*6)
+        return torch.cat([torch.sin(a), torch.cos(a)], -1)
 
 
 def time_embedding(t, n):
@@ -127,7 +144,7 @@ class RtfmTiny(nn.Module):
         super().__init__()
         self.c = c
         d = c.width
-        self.embed = nn.Linear(c.patch * c.patch * 9, d)
+        self.embed = nn.Linear(c.token_inputs, d)
         self.time = nn.ModuleDict({"fc1": nn.Linear(c.timeFrequencies, d), "fc2": nn.Linear(d, d)})
         self.blocks = nn.ModuleList([Block(c) for _ in range(c.depth)])
         self.final = nn.ModuleDict({"ada": nn.Linear(d, 2 * d), "linear": nn.Linear(d, c.patch * c.patch * 3)})
@@ -138,7 +155,11 @@ class RtfmTiny(nn.Module):
 
     def tokens(self, x, rays):
         p = self.c.patch
-        return self.embed(torch.cat([patchify(x, p), patchify(rays, p)], -1))
+        pr = patchify(rays, p)
+        parts = [patchify(x, p), pr]
+        if self.c.rayFrequencies > 0:
+            parts.append(ray_fourier(pr, p, self.c.rayFrequencies))
+        return self.embed(torch.cat(parts, -1))
 
     def encode(self, frames, rays):
         """Clean frames (B, H, W, 3) in [-1, 1] -> per layer (k, v), each (B, T, D)."""
