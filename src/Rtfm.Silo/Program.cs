@@ -31,6 +31,7 @@ if (!string.IsNullOrWhiteSpace(options.AdvertisedAddress))
         return 2;
     }
 }
+string? weightsPath = options.WeightsPath ?? Rtfm.Model.Weights.DefaultWeights.Find();
 builder.UseOrleans(silo => silo
     .UseRtfmClustering(cluster, options.SiloPort, options.GatewayPort, advertised)
     .AddRtfmPlatform(p =>
@@ -41,12 +42,12 @@ builder.UseOrleans(silo => silo
         p.BlobConnectionString = options.BlobConnectionString;
         p.BlobStateContainer = options.BlobStateContainer;
         p.BlobContentContainer = options.BlobContentContainer;
-        p.WeightsPath = options.WeightsPath;
+        p.WeightsPath = weightsPath;
         p.Render = options.Render;
         p.Capacity = options.Capacity;
         p.Engine.Threads = options.EngineThreads;
     }));
 using var host = builder.Build();
-Console.WriteLine($"rtfm-silo: process {Environment.ProcessId}, silo port {options.SiloPort}, gateway {options.GatewayPort}, render {options.Render}, clustering {cluster.Clustering} (cluster {cluster.ClusterId}), storage {(options.Storage == "blob" ? $"blob ({options.BlobStateContainer}, {options.BlobContentContainer})" : Path.GetFullPath(options.DataDirectory))}");
+Console.WriteLine($"rtfm-silo: process {Environment.ProcessId}, silo port {options.SiloPort}, gateway {options.GatewayPort}, render {options.Render}, clustering {cluster.Clustering} (cluster {cluster.ClusterId}), storage {(options.Storage == "blob" ? $"blob ({options.BlobStateContainer}, {options.BlobContentContainer})" : Path.GetFullPath(options.DataDirectory))}, model {weightsPath ?? "untrained init (no models/rtfm-tiny-64.safetensors found)"}");
 await host.RunAsync();
 return 0;

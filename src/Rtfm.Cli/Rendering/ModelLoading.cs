@@ -9,8 +9,6 @@ namespace Rtfm.Cli.Rendering;
 
 internal static class ModelLoading
 {
-    public const string DefaultWeightsFile = "rtfm-tiny-64.safetensors";
-
     public static ModelWeights LoadWeights(string? path)
     {
         if (path is not null)
@@ -19,22 +17,12 @@ internal static class ModelLoading
             try { return ModelWeights.Load(path); }
             catch (InvalidDataException ex) { throw new InvalidDataException($"cannot read weights '{path}': {ex.Message}", ex); }
         }
-        string? found = FindDefault();
+        string? found = DefaultWeights.Find();
         return found is null ? ModelWeights.RandomInit(ModelConfig.Tiny, seed: 1) : ModelWeights.Load(found);
     }
 
-    private static string? FindDefault()
-    {
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "models", DefaultWeightsFile);
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        return null;
-    }
+    /// <summary>The weights file a run uses: the given one, else the shipped one, else null (untrained init).</summary>
+    public static string? ResolvePath(string? path) => path ?? DefaultWeights.Find();
 
     public static RtfmModel Create(ModelWeights weights, int threads, CpuIsa isa) =>
         new(weights, new CpuBackend(new CpuEngineOptions(threads, isa)));

@@ -66,7 +66,7 @@ internal static class RenderRun
         double gtMs = gtClock.Elapsed.TotalMilliseconds / poses.Count;
 
         using IFrameSource source = throughSilo
-            ? new SiloFrameSource(weights, o.WeightsPath, Path.Combine(outDir, "platform-data"), o.Threads, stdout)
+            ? new SiloFrameSource(weights, ModelLoading.ResolvePath(o.WeightsPath), Path.Combine(outDir, "platform-data"), o.Threads, stdout)
             : new LocalFrameSource(weights, o.Threads, o.Isa, o.WorldSeed);
         stdout.WriteLine($"engine: {source.Engine}");
         source.Start(gt.Take(o.InputFrames).ToArray(), poses.Take(o.InputFrames).ToArray(), intrinsics);
