@@ -84,8 +84,8 @@ public sealed record ModelConfig(
         return embed + Depth * perLayer + head;
     }
 
-    /// <summary>FLOPs of embedding the ray features, once per frame (they depend on the pose only).</summary>
-    public long RayEmbedFlops => 2L * TokensPerFrame * RayFeatureWidth * Width;
+    /// <summary>FLOPs of the ray-feature linears (`embed`'s ray columns, every layer's `ray_q` and `ray_k`), once per frame: they depend on the pose only.</summary>
+    public long RayEmbedFlops => 2L * TokensPerFrame * RayFeatureWidth * Width * (1 + 2 * Depth);
 
     /// <summary>FLOPs to render one frame with <paramref name="contextFrames"/> context blocks and <paramref name="steps"/> sampler steps.</summary>
     public long RenderFlops(int contextFrames, int steps) => steps * PassFlops((contextFrames + 1) * TokensPerFrame, withOutputHead: true) + RayEmbedFlops;

@@ -51,7 +51,9 @@ public sealed class RtfmModel : IDisposable
                 Prep(B("attn.v"), c.Width, c.Width),
                 Prep(B("attn.out"), c.Width, c.Width),
                 Prep(B("mlp.fc1"), c.Width, c.MlpWidth),
-                Prep(B("mlp.fc2"), c.MlpWidth, c.Width));
+                Prep(B("mlp.fc2"), c.MlpWidth, c.Width),
+                c.RayFeatureWidth > 0 ? Prep(B("attn.ray_q"), c.RayFeatureWidth, c.Width) : null,
+                c.RayFeatureWidth > 0 ? Prep(B("attn.ray_k"), c.RayFeatureWidth, c.Width) : null);
         }
         _ws = new Workspace(backend, c);
         _contextViews = new KvBlockView[c.Depth][];
@@ -225,9 +227,11 @@ public sealed class RtfmModel : IDisposable
             b.Linear(ws.TimeGelu, w.Ada, ws.Mod);
             b.LayerNormModulate(ws.X, ws.ModShift1, ws.ModScale1, ws.H, c.LayerNormEps);
             b.Linear(ws.H, w.K, k);
+            if (_embedRays is not null) b.GatedResidualAdd(k, ws.Ones!, ws.RayKeys[l]);
             b.Linear(ws.H, w.V, v);
             if (keysOut is not null && l == c.Depth - 1) break;
             b.Linear(ws.H, w.Q, ws.Q);
+            if (_embedRays is not null) b.GatedResidualAdd(ws.Q, ws.Ones!, ws.RayQueries[l]);
             b.Attention(ws.Q, _contextViews[l].AsSpan(0, contextCount), k, v, ws.AttnOut, c.Heads);
             b.Linear(ws.AttnOut, w.Out, ws.Proj);
             b.GatedResidualAdd(ws.X, ws.ModGate1, ws.Proj);
@@ -241,7 +245,8 @@ public sealed class RtfmModel : IDisposable
 
     /// <summary>
     /// With F &gt; 0: ws.RayEmbed (T, D) = the ray-feature columns of `embed` applied to each patch's
-    /// Fourier features (docs/model.md), from the rays in ws.Rays. Computed on the host (T·12F
+    /// Fourier features (docs/model.md), from the rays in ws.Rays, and per layer the ray terms
+    /// of the queries and keys (`attn.ray_q`, `attn.ray_k`), all once per frame. Computed on the host (T·12F
     /// values), in a fixed order, so the result is the same whatever backend or thread count.
     /// </summary>
     private void EmbedRayFeatures()
@@ -253,6 +258,11 @@ public sealed class RtfmModel : IDisposable
         RayFeatures.Compute(ws.HostRays, c.ImageHeight, c.ImageWidth, c.Patch, c.RayFrequencies, ws.HostRayFeatures);
         _backend.Upload(ws.RayFeatures!, ws.HostRayFeatures);
         _backend.Linear(ws.RayFeatures!, _embedRays, ws.RayEmbed!);
+        for (int l = 0; l < c.Depth; l++)
+        {
+            _backend.Linear(ws.RayFeatures!, _layers[l].RayQ!, ws.RayQueries[l]);
+            _backend.Linear(ws.RayFeatures!, _layers[l].RayK!, ws.RayKeys[l]);
+        }
     }
 
     private void CheckFrame(RgbImage frame, in Intrinsics intrinsics)
@@ -268,7 +278,8 @@ public sealed class RtfmModel : IDisposable
 
     public void Dispose() => _backend.Dispose();
 
-    private sealed record LayerWeights(LinearWeight Ada, LinearWeight Q, LinearWeight K, LinearWeight V, LinearWeight Out, LinearWeight Fc1, LinearWeight Fc2);
+    private sealed record LayerWeights(LinearWeight Ada, LinearWeight Q, LinearWeight K, LinearWeight V, LinearWeight Out, LinearWeight Fc1, LinearWeight Fc2,
+        LinearWeight? RayQ, LinearWeight? RayK);
 
     /// <summary>Every intermediate of a pass, allocated once.</summary>
     private sealed class Workspace
@@ -312,6 +323,13 @@ public sealed class RtfmModel : IDisposable
                 RayFeatures = b.Allocate(t, c.RayFeatureWidth);
                 RayEmbed = b.Allocate(t, d);
                 Ones = b.Allocate(1, d);
+                RayQueries = new Tensor[c.Depth];
+                RayKeys = new Tensor[c.Depth];
+                for (int l = 0; l < c.Depth; l++)
+                {
+                    RayQueries[l] = b.Allocate(t, d);
+                    RayKeys[l] = b.Allocate(t, d);
+                }
                 var ones = new float[d];
                 Array.Fill(ones, 1f);
                 b.Upload(Ones, ones);
@@ -323,6 +341,8 @@ public sealed class RtfmModel : IDisposable
         public Tensor? RayFeatures { get; }
         public Tensor? RayEmbed { get; }
         public Tensor? Ones { get; }
+        public Tensor[] RayQueries { get; } = [];
+        public Tensor[] RayKeys { get; } = [];
 
         public float[] HostImage { get; }
         public float[] HostTime { get; }

@@ -88,6 +88,25 @@ def evaluate(model, val, c, count=16, seed=7):
     return out
 
 
+def adopt_weights(model, tensors, c):
+    """Loads a run's weights into model (config c), giving them what c adds: zero embedding columns
+    for new ray features, and small random `attn.ray_q`/`ray_k` (zero biases), so the model starts
+    close to the trained one and the bilinear ray term still gets a gradient. True if anything was added."""
+    widened = widen_embedding(tensors, c)
+    own = model.state_dict()
+    missing = [n for n in own if n not in tensors]
+    if any(".attn.ray_" not in n for n in missing):
+        sys.exit(f"train.py: the run's weights lack {[n for n in missing if '.attn.ray_' not in n][:3]}: not a run of this model")
+    for n in missing:
+        if n.endswith(".weight"):
+            bound = 0.1 * math.sqrt(6.0 / (own[n].shape[0] + own[n].shape[1]))  # 0.1 x Xavier-uniform
+            tensors[n] = (torch.rand(own[n].shape) * 2 - 1) * bound
+        else:
+            tensors[n] = torch.zeros(own[n].shape)
+    model.load_state_dict(tensors)
+    return widened or bool(missing)
+
+
 def widen_embedding(tensors, c):
     """Gives weights trained with fewer token inputs the extra embedding columns of config c, as
     zeros: the widened model computes exactly what the old one did until training moves them."""
@@ -160,11 +179,11 @@ def main():
     state_path = os.path.join(args.run, "state.json")
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
-        if widen_embedding(state["model"], c):
-            print(f"embedding widened to {c.token_inputs} inputs (ray Fourier features, {c.rayFrequencies} frequencies): new optimiser", flush=True)
+        torch.manual_seed(args.seed)
+        if adopt_weights(model, state["model"], c):
+            print(f"model extended with ray features ({c.rayFrequencies} frequencies: embedding columns, attention ray terms): new optimiser", flush=True)
         else:
             opt.load_state_dict(state["opt"])
-        model.load_state_dict(state["model"])
         step, minutes_done = state["step"], state["minutes"]
         g.set_state(state["rng"])
         print(f"resumed {ckpt_path}: step {step}, {minutes_done:.1f} minutes so far", flush=True)
@@ -172,8 +191,8 @@ def main():
         # The repository keeps the exported weights and state.json, not the optimiser (3x larger):
         # a fresh machine resumes from them with a new optimiser and a short warm-up.
         tensors, _ = safetensors_io.load(weights_path)
-        widen_embedding(tensors, c)
-        model.load_state_dict(tensors)
+        torch.manual_seed(args.seed)
+        adopt_weights(model, tensors, c)
         with open(state_path) as f:
             st = json.load(f)
         step, minutes_done = st["step"], st["minutes"]

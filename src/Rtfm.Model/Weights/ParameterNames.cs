@@ -19,6 +19,11 @@ public static class ParameterNames
             yield return (Block(l, "attn.k"), c.Width, c.Width);
             yield return (Block(l, "attn.v"), c.Width, c.Width);
             yield return (Block(l, "attn.out"), c.Width, c.Width);
+            if (c.RayFeatureWidth > 0)
+            {
+                yield return (Block(l, "attn.ray_q"), c.RayFeatureWidth, c.Width);
+                yield return (Block(l, "attn.ray_k"), c.RayFeatureWidth, c.Width);
+            }
             yield return (Block(l, "mlp.fc1"), c.Width, c.MlpWidth);
             yield return (Block(l, "mlp.fc2"), c.MlpWidth, c.Width);
         }

@@ -111,20 +111,29 @@ class Block(nn.Module):
         d = c.width
         self.ada = nn.Linear(d, 6 * d)
         self.attn = nn.ModuleDict({n: nn.Linear(d, d) for n in ("q", "k", "v", "out")})
+        if c.rayFrequencies > 0:
+            # Ray features straight into the queries and keys (docs/model.md): their product adds a
+            # kernel of the ray difference to the attention logits, out of reach of the noise.
+            self.attn["ray_q"] = nn.Linear(12 * c.rayFrequencies, d)
+            self.attn["ray_k"] = nn.Linear(12 * c.rayFrequencies, d)
         self.mlp = nn.ModuleDict({"fc1": nn.Linear(d, c.mlpRatio * d), "fc2": nn.Linear(c.mlpRatio * d, d)})
         self.heads, self.eps = c.heads, c.layerNormEps
 
     def modulate(self, x, shift, scale):
         return F.layer_norm(x, (x.shape[-1],), eps=self.eps) * (1 + scale[:, None, :]) + shift[:, None, :]
 
-    def forward(self, x, cg, ctx_k=None, ctx_v=None, kv_only=False):
-        """x (B, T, D); cg (B, D); ctx_k/v (B, Tc, D) or None. Returns (x, k, v)."""
+    def forward(self, x, cg, ctx_k=None, ctx_v=None, kv_only=False, phi=None):
+        """x (B, T, D); cg (B, D); ctx_k/v (B, Tc, D) or None; phi (B, T, 12F) ray features or None. Returns (x, k, v)."""
         s1, c1, g1, s2, c2, g2 = self.ada(cg).chunk(6, -1)
         h = self.modulate(x, s1, c1)
         k, v = self.attn["k"](h), self.attn["v"](h)
+        if phi is not None:
+            k = k + self.attn["ray_k"](phi)
         if kv_only:
             return x, k, v
         q = self.attn["q"](h)
+        if phi is not None:
+            q = q + self.attn["ray_q"](phi)
         keys = k if ctx_k is None else torch.cat([ctx_k, k], 1)
         vals = v if ctx_v is None else torch.cat([ctx_v, v], 1)
         b, t, d = q.shape
@@ -154,21 +163,24 @@ class RtfmTiny(nn.Module):
         return gelu(c)
 
     def tokens(self, x, rays):
+        """-> (tokens (B, T, D), ray features (B, T, 12F) or None)."""
         p = self.c.patch
         pr = patchify(rays, p)
         parts = [patchify(x, p), pr]
+        phi = None
         if self.c.rayFrequencies > 0:
-            parts.append(ray_fourier(pr, p, self.c.rayFrequencies))
-        return self.embed(torch.cat(parts, -1))
+            phi = ray_fourier(pr, p, self.c.rayFrequencies)
+            parts.append(phi)
+        return self.embed(torch.cat(parts, -1)), phi
 
     def encode(self, frames, rays):
         """Clean frames (B, H, W, 3) in [-1, 1] -> per layer (k, v), each (B, T, D)."""
         b = frames.shape[0]
         cg = self.cond(torch.ones(b))
-        x = self.tokens(frames, rays)
+        x, phi = self.tokens(frames, rays)
         kv = []
         for i, blk in enumerate(self.blocks):
-            x, k, v = blk(x, cg, kv_only=(i == len(self.blocks) - 1))
+            x, k, v = blk(x, cg, kv_only=(i == len(self.blocks) - 1), phi=phi)
             kv.append((k, v))
         return kv
 
@@ -176,10 +188,10 @@ class RtfmTiny(nn.Module):
         """x-prediction: noisy frames (B, H, W, 3) at times t (B,), context per layer (k, v) of (B, Tc, D) or None."""
         c = self.c
         cg = self.cond(t)
-        x = self.tokens(x_t, rays)
+        x, phi = self.tokens(x_t, rays)
         for i, blk in enumerate(self.blocks):
             ck, cv = context[i] if context is not None else (None, None)
-            x, _, _ = blk(x, cg, ck, cv)
+            x, _, _ = blk(x, cg, ck, cv, phi=phi)
         shift, scale = self.final["ada"](cg).chunk(2, -1)
         h = F.layer_norm(x, (x.shape[-1],), eps=c.layerNormEps) * (1 + scale[:, None, :]) + shift[:, None, :]
         return unpatchify(self.final["linear"](h), c.patch, c.imageHeight, c.imageWidth)
