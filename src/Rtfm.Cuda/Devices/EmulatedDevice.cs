@@ -1,6 +1,6 @@
 // The CPU emulator behind the device interface: allocations are aligned native memory whose
 // addresses serve as device pointers; launches run the g++-built kernels. Like the driver, each
-// device object owns a stream: its operations run in enqueue order on a worker, asynchronously
+// device object owns a stream: its operations run in enqueue order on its worker thread, asynchronously
 // to the caller, and streams of one device run concurrently. The emulated GPU reports a
 // configurable total memory (allocations beyond it fail with CUDA_ERROR_OUT_OF_MEMORY) and can
 // inject a fault into its Nth launch, which, like a real illegal address, is sticky: every later
@@ -154,6 +154,7 @@ public sealed unsafe class EmulatedDevice : ICudaDevice
         {
             // A faulted stream: its error was (or will be) reported by the calls that saw it.
         }
+        _stream.Stop();
     }
 
     /// <summary>The state shared by a device and its stream views.</summary>
@@ -190,62 +191,102 @@ public sealed unsafe class EmulatedDevice : ICudaDevice
         }
     }
 
-    /// <summary>One stream: operations run one after another on the thread pool, in enqueue order.</summary>
-    private sealed class EmulatedStream(EmulatedGpu gpu)
+    /// <summary>
+    /// One stream: operations run one after another, in enqueue order, on the stream's own worker
+    /// thread (not the thread pool: callers that wait on a stream from pool threads must not
+    /// starve the work they wait for).
+    /// </summary>
+    private sealed class EmulatedStream
     {
+        private readonly EmulatedGpu _gpu;
         private readonly object _lock = new();
-        private Task _tail = Task.CompletedTask;
+        private readonly Queue<Action> _queue = new();
         private CudaException? _error;
+        private bool _running;
+        private bool _stopped;
+
+        public EmulatedStream(EmulatedGpu gpu)
+        {
+            _gpu = gpu;
+            var worker = new Thread(Work) { IsBackground = true, Name = "emulated CUDA stream" };
+            worker.Start();
+        }
 
         public void Enqueue(Action operation)
         {
-            gpu.ThrowIfFaulted();
+            _gpu.ThrowIfFaulted();
             lock (_lock)
             {
                 if (_error is not null) throw Reported();
-                _tail = _tail.ContinueWith(_ => Run(operation), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                _queue.Enqueue(operation);
+                Monitor.PulseAll(_lock);
             }
         }
 
         public void Synchronize()
         {
             Drain();
-            gpu.ThrowIfFaulted();
+            _gpu.ThrowIfFaulted();
         }
 
         public void Drain()
         {
-            Task tail;
-            lock (_lock) tail = _tail;
-            tail.Wait();
             lock (_lock)
             {
+                while (_queue.Count > 0 || _running) Monitor.Wait(_lock);
                 if (_error is not null) throw Reported();
             }
         }
 
-        private void Run(Action operation)
+        /// <summary>Ends the worker once the queue is empty (the stream is destroyed).</summary>
+        public void Stop()
         {
             lock (_lock)
             {
-                if (_error is not null) return; // a faulted stream runs nothing more
+                _stopped = true;
+                Monitor.PulseAll(_lock);
             }
-            try
+        }
+
+        private void Work()
+        {
+            while (true)
             {
-                gpu.ThrowIfFaulted();
-                operation();
-            }
-            catch (CudaException e)
-            {
-                gpu.Fault(e);
-                lock (_lock) _error ??= e;
-            }
-            catch (Exception e)
-            {
-                // Anything else the emulator throws (an unknown kernel, a bad launch) fails the stream alike.
-                var error = EmulatedGpu.Error(CudaResult.LaunchFailed, "emulated launch", e.Message);
-                gpu.Fault(error);
-                lock (_lock) _error ??= error;
+                Action operation;
+                lock (_lock)
+                {
+                    while (_queue.Count == 0 && !_stopped) Monitor.Wait(_lock);
+                    if (_queue.Count == 0) return;
+                    operation = _queue.Dequeue();
+                    if (_error is not null)
+                    {
+                        Monitor.PulseAll(_lock);
+                        continue; // a faulted stream runs nothing more until the error is reported
+                    }
+                    _running = true;
+                }
+                CudaException? failure = null;
+                try
+                {
+                    _gpu.ThrowIfFaulted();
+                    operation();
+                }
+                catch (CudaException e)
+                {
+                    failure = e;
+                }
+                catch (Exception e)
+                {
+                    // Anything else the emulator throws (an unknown kernel, a bad launch) fails the stream alike.
+                    failure = EmulatedGpu.Error(CudaResult.LaunchFailed, "emulated launch", e.Message);
+                }
+                if (failure is not null) _gpu.Fault(failure);
+                lock (_lock)
+                {
+                    if (failure is not null) _error ??= failure;
+                    _running = false;
+                    Monitor.PulseAll(_lock);
+                }
             }
         }
 

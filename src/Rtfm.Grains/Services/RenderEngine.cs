@@ -82,7 +82,18 @@ public sealed partial class RenderEngine : IDisposable
         _health = health;
         _logger = logger;
         if (backend.FallbackReason is { } why) LogCudaFallback(_logger, why);
-        _pool = backend.CreateCudaPool(model.Weights);
+        try
+        {
+            _pool = backend.CreateCudaPool(model.Weights);
+        }
+        catch (Exception e) when (e is CudaException or InvalidOperationException)
+        {
+            // Uploading the weights failed after the device opened: serve on the CPU engine, degraded.
+            string reason = $"{e.GetType().Name}: {e.Message}";
+            LogCudaFallback(_logger, reason);
+            _gpuFault = "the GPU render pool could not start: " + reason;
+            _health?.RenderFailed(_gpuFault);
+        }
         // A GPU silo builds its CPU engine only when it first fails over (weights packed then).
         _cpu = new(() => new RtfmModel(model.Weights, RenderBackendSelection.CreateCpuBackend(options.Threads)), LazyThreadSafetyMode.ExecutionAndPublication);
         if (_pool is null) _ = _cpu.Value;
