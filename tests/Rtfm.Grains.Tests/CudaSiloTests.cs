@@ -148,6 +148,52 @@ public sealed class CudaSiloTests : IDisposable
         await session.FlushAsync();
     }
 
+    [Fact]
+    public async Task A_gpu_whose_weights_cannot_be_uploaded_leaves_the_silo_rendering_on_the_cpu_and_degraded()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var cluster = await StartAsync(logs, o => o.OpenDevice = () => new NoMemoryDevice(new EmulatedDevice(Emulator.Value)));
+        var silo = (InProcessSiloHandle)cluster.Silos.Single();
+        var engine = silo.ServiceProvider.GetRequiredService<RenderEngine>();
+
+        Assert.Equal("cuda", Advertised(silo)); // opened and sized before the weights were uploaded
+        Assert.Null(engine.Gpu);
+        Assert.StartsWith("cpu-", engine.BackendName, StringComparison.Ordinal);
+        Assert.Contains("CUDA_ERROR_OUT_OF_MEMORY", engine.GpuFault, StringComparison.Ordinal);
+        Assert.Contains("the GPU render pool could not start", silo.ServiceProvider.GetRequiredService<PlatformHealth>().RenderFault, StringComparison.Ordinal);
+        Assert.Contains(logs.Messages, m => m.Contains("Render = cuda was requested", StringComparison.Ordinal) && m.Contains("CUDA_ERROR_OUT_OF_MEMORY", StringComparison.Ordinal));
+
+        await AssertASessionRendersAsync(cluster);
+    }
+
+    /// <summary>A device that opens and reports free memory but has none to give (cuMemAlloc fails).</summary>
+    private sealed class NoMemoryDevice(ICudaDevice inner) : ICudaDevice
+    {
+        public string Name => inner.Name;
+
+        public DeviceMemory Allocate(long bytes) =>
+            throw new Rtfm.Cuda.CudaException($"cuMemAlloc({bytes}) failed: CUDA_ERROR_OUT_OF_MEMORY (2): out of memory", $"cuMemAlloc({bytes})", "CUDA_ERROR_OUT_OF_MEMORY", 2);
+
+        public void Upload<T>(DeviceMemory destination, long offset, ReadOnlySpan<T> source) where T : unmanaged => inner.Upload(destination, offset, source);
+
+        public void Download<T>(DeviceMemory source, long offset, Span<T> destination) where T : unmanaged => inner.Download(source, offset, destination);
+
+        public void Copy(DeviceMemory source, long sourceOffset, DeviceMemory destination, long destinationOffset, long bytes) => inner.Copy(source, sourceOffset, destination, destinationOffset, bytes);
+
+        public void Fill(DeviceMemory memory, byte value) => inner.Fill(memory, value);
+
+        public void Launch<TParams>(string kernel, Rtfm.Cuda.Dim3 grid, Rtfm.Cuda.Dim3 block, uint dynamicSharedBytes, in TParams parameters) where TParams : unmanaged =>
+            inner.Launch(kernel, grid, block, dynamicSharedBytes, parameters);
+
+        public void Synchronize() => inner.Synchronize();
+
+        public DeviceMemoryInfo MemoryInfo() => inner.MemoryInfo();
+
+        public ICudaDevice WithNewStream() => new NoMemoryDevice(inner.WithNewStream());
+
+        public void Dispose() => inner.Dispose();
+    }
+
     private async Task<InProcessTestCluster> StartAsync(CapturingLoggerProvider logs, Action<CudaRenderOptions> cuda, TimeSpan? healthEvery = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
