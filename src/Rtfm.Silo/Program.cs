@@ -44,6 +44,8 @@ builder.UseOrleans(silo => silo
         p.WeightsPath = options.WeightsPath;
         p.Render = options.Render;
         p.Capacity = options.Capacity;
+        p.Cuda.DeviceOrdinal = options.CudaDevice;
+        p.Cuda.Memory = new() { KvBudgetFraction = options.CudaKvBudgetFraction, KvBudgetBytes = options.CudaKvBudgetBytes, MaxSessions = options.CudaMaxSessions };
         p.Engine.Threads = options.EngineThreads;
     }));
 using var host = builder.Build();

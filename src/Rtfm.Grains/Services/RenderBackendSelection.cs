@@ -69,11 +69,11 @@ public sealed class RenderBackendSelection : IDisposable
     /// <summary>The CPU engine (the default, and what tests construct engines with).</summary>
     public static RenderBackendSelection Cpu() => new("cpu", "cpu", null, null, new CudaBackendOptions());
 
-    /// <summary>Decides for <paramref name="render"/> (cpu, cuda or none); for cuda, tries <paramref name="openDevice"/> and falls back to the CPU with the reason.</summary>
-    public static RenderBackendSelection Select(string render, Func<ICudaDevice> openDevice, GemmPrecision gemm = GemmPrecision.Bf16) =>
-        Select(render, openDevice, ModelConfig.Tiny, gemm, new CudaCapacityOptions());
-
-    /// <summary>As <see cref="Select(string, Func{ICudaDevice}, GemmPrecision)"/>, sizing an opened GPU for <paramref name="config"/>; a GPU without room for one session falls back too.</summary>
+    /// <summary>
+    /// Decides for <paramref name="render"/> (cpu, cuda or none); for cuda, tries <paramref name="openDevice"/>
+    /// and sizes the GPU for <paramref name="config"/> from its free memory. A GPU that does not open, or has
+    /// no room for one session, falls back to the CPU with the reason.
+    /// </summary>
     public static RenderBackendSelection Select(string render, Func<ICudaDevice> openDevice, ModelConfig config, GemmPrecision gemm, CudaCapacityOptions memory)
     {
         ArgumentNullException.ThrowIfNull(openDevice);
