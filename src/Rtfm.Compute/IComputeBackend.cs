@@ -62,4 +62,9 @@ public interface IComputeBackend : IDisposable
 
     /// <summary>Copies source into destination (same length).</summary>
     void Copy(Tensor source, Tensor destination);
+
+    /// <summary>Waits for every op enqueued so far (host backends finish each op before returning: nothing to wait for).</summary>
+    void Synchronize()
+    {
+    }
 }

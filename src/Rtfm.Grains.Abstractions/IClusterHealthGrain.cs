@@ -1,5 +1,5 @@
 // Cluster health for admins: every silo reports what it sees every few seconds (render kind,
-// whether storage is reachable, kept frames waiting to be written); `rtfm health` reads it.
+// whether storage is reachable, kept frames waiting to be written, a GPU that failed); `rtfm health` reads it.
 namespace Rtfm.Grains.Abstractions;
 
 /// <summary>One silo's view of its health at <see cref="ReportedAt"/>.</summary>
@@ -12,9 +12,11 @@ public sealed record SiloHealth(
     [property: Id(4)] int PendingFrames,
     [property: Id(5)] int FailingSessions,
     [property: Id(6)] string? LastError,
-    [property: Id(7)] DateTimeOffset ReportedAt)
+    [property: Id(7)] DateTimeOffset ReportedAt,
+    [property: Id(8)] string? RenderFault = null)
 {
-    public bool Degraded => !StorageHealthy || FailingSessions > 0;
+    /// <summary>Storage unreachable, sessions failing to write, or the GPU unusable (<see cref="RenderFault"/>: the silo renders on its CPU).</summary>
+    public bool Degraded => !StorageHealthy || FailingSessions > 0 || RenderFault is not null;
 }
 
 /// <summary>Key: "cluster" (one per cluster).</summary>

@@ -2,6 +2,7 @@
 // frame attending to itself only. It depends on (image, pose, intrinsics, weights) alone, so
 // it can be cached, stored and shared between sessions and nodes: RTFM's "world as a KV cache".
 using Rtfm.Compute;
+using Rtfm.Compute.Host;
 
 namespace Rtfm.Model;
 
@@ -30,5 +31,11 @@ public sealed class KvBlock
     /// <summary>Size of the block in f32 bytes.</summary>
     public long Bytes => 2L * Layers * Keys[0].Length * sizeof(float);
 
+    /// <summary>Whether the block lives in host memory (the CPU engine's tensors, and the form a device engine hands to sessions).</summary>
+    public bool IsOnHost => Keys[0] is HostTensor;
+
     public KvBlockView Layer(int layer) => new(Keys[layer], Values[layer]);
 }
+
+/// <summary>A block with its cache key: "model version|content name of the frame", shared by every session that sees that frame.</summary>
+public readonly record struct KeyedKvBlock(string Key, KvBlock Block);

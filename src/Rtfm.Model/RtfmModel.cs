@@ -3,6 +3,7 @@
 // its tokens attend to themselves and to the context blocks. Not thread-safe: one workspace
 // per instance, allocated once, so a render in steady state allocates only its result.
 using Rtfm.Compute;
+using Rtfm.Compute.Host;
 using Rtfm.Core.Geometry;
 using Rtfm.Core.Imaging;
 using Rtfm.Core.Numerics;
@@ -60,6 +61,63 @@ public sealed class RtfmModel : IDisposable
         for (int l = 0; l < c.Depth; l++) _contextViews[l] = new KvBlockView[c.ContextFrames];
     }
 
+    // A lane: the same prepared weights, its own workspace on another backend (a stream of the same device).
+    private RtfmModel(RtfmModel weightsFrom, IComputeBackend backend)
+    {
+        _backend = backend;
+        Card = weightsFrom.Card;
+        Config = weightsFrom.Config;
+        (_embed, _timeFc1, _timeFc2, _finalAda, _finalLinear) = (weightsFrom._embed, weightsFrom._timeFc1, weightsFrom._timeFc2, weightsFrom._finalAda, weightsFrom._finalLinear);
+        _layers = weightsFrom._layers;
+        _ws = new Workspace(backend, Config);
+        _contextViews = new KvBlockView[Config.Depth][];
+        for (int l = 0; l < Config.Depth; l++) _contextViews[l] = new KvBlockView[Config.ContextFrames];
+    }
+
+    /// <summary>
+    /// A model that shares this one's prepared weights (uploaded once) but renders with its own
+    /// workspace on <paramref name="laneBackend"/>, a backend that accepts this backend's weights
+    /// and tensors (a CUDA lane: another stream of the same device). Disposing it disposes
+    /// <paramref name="laneBackend"/> only.
+    /// </summary>
+    public RtfmModel CreateLane(IComputeBackend laneBackend) => new(this, laneBackend ?? throw new ArgumentNullException(nameof(laneBackend)));
+
+    /// <summary>Bytes of device (or host) memory one workspace holds: a lane's activations and scratch.</summary>
+    public static long WorkspaceBytes(ModelConfig c, long allocationGranularity = 256)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        int t = c.TokensPerFrame, d = c.Width, pixels = c.ImageHeight * c.ImageWidth;
+        long[] floats =
+        [
+            3L * pixels, 3L * pixels, 6L * pixels, (long)t * c.TokenInputWidth, c.TimeFrequencies, d, d, d,
+            (long)t * d, (long)t * d, (long)t * d, (long)t * d, (long)t * d, (long)t * d, (long)t * d,
+            (long)t * c.MlpWidth, 6L * d, 2L * d, (long)t * c.PatchPixelWidth,
+        ];
+        return floats.Sum(n => (n * sizeof(float) + allocationGranularity - 1) / allocationGranularity * allocationGranularity);
+    }
+
+    /// <summary>Bytes of one KV block of this config (f32 keys and values of every layer).</summary>
+    public static long BlockBytes(ModelConfig c) => 2L * c.Depth * c.TokensPerFrame * c.Width * sizeof(float);
+
+    /// <summary>The block in host memory (HostTensor): a block any backend's engine can take back, and the form sessions hold.</summary>
+    public KvBlock ToHost(KvBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (block.IsOnHost) return block;
+        var keys = new Tensor[block.Layers];
+        var values = new Tensor[block.Layers];
+        for (int l = 0; l < block.Layers; l++)
+        {
+            var k = new HostTensor(block.Keys[l].Shape);
+            var v = new HostTensor(block.Values[l].Shape);
+            _backend.Download(block.Keys[l], k.Span);
+            _backend.Download(block.Values[l], v.Span);
+            keys[l] = k;
+            values[l] = v;
+        }
+        return new KvBlock(block.ModelVersion, keys, values);
+    }
+
     public ModelCard Card { get; }
 
     public ModelConfig Config { get; }
@@ -72,8 +130,14 @@ public sealed class RtfmModel : IDisposable
     /// <summary>Encodes a posed frame into its KV block (the frame attends to itself only).</summary>
     public KvBlock Encode(RgbImage frame, in Pose pose, in Intrinsics intrinsics)
     {
-        CheckFrame(frame, intrinsics);
-        pose.EnsureValid(nameof(pose));
+        var block = AllocateBlock();
+        EncodeInto(frame, pose, intrinsics, block);
+        return block;
+    }
+
+    /// <summary>A block of this model's shape in the backend's memory, zero-filled (a slot to encode or upload into).</summary>
+    public KvBlock AllocateBlock()
+    {
         var c = Config;
         var keys = new Tensor[c.Depth];
         var values = new Tensor[c.Depth];
@@ -82,6 +146,20 @@ public sealed class RtfmModel : IDisposable
             keys[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
             values[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
         }
+        return new KvBlock(Version, keys, values);
+    }
+
+    /// <summary>As <see cref="Encode"/>, into <paramref name="destination"/> (a block of this model's shape on this backend).</summary>
+    public void EncodeInto(RgbImage frame, in Pose pose, in Intrinsics intrinsics, KvBlock destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        CheckFrame(frame, intrinsics);
+        pose.EnsureValid(nameof(pose));
+        var c = Config;
+        if (destination.ModelVersion != Version || destination.Layers != c.Depth || destination.Tokens != c.TokensPerFrame)
+            throw new ArgumentException($"destination block is {destination.Layers}x{destination.Tokens} of model {destination.ModelVersion}, this model makes {c.Depth}x{c.TokensPerFrame} of {Version}", nameof(destination));
+        var keys = (Tensor[])destination.Keys;
+        var values = (Tensor[])destination.Values;
         var pixels = _ws.HostImage;
         var src = frame.Pixels;
         for (int i = 0; i < pixels.Length; i++) pixels[i] = 2f * src[i] - 1f; // model space [-1, 1]
@@ -90,7 +168,6 @@ public sealed class RtfmModel : IDisposable
         EmbedRayFeatures();
         _backend.PatchifyWithRays(_ws.Image, _ws.Rays, c.Patch, _ws.Tokens);
         Transformer(t: 1f, contextCount: 0, keys, values);
-        return new KvBlock(Version, keys, values);
     }
 
     /// <summary>The stored form of a block this model made (see <see cref="KvBlockCodec"/>).</summary>
@@ -103,6 +180,12 @@ public sealed class RtfmModel : IDisposable
         var payload = new float[2L * c.Depth * n];
         for (int l = 0; l < c.Depth; l++)
         {
+            if (block.IsOnHost)
+            {
+                ((HostTensor)block.Keys[l]).Span.CopyTo(payload.AsSpan(2 * l * n, n));
+                ((HostTensor)block.Values[l]).Span.CopyTo(payload.AsSpan((2 * l + 1) * n, n));
+                continue;
+            }
             _backend.Download(block.Keys[l], payload.AsSpan(2 * l * n, n));
             _backend.Download(block.Values[l], payload.AsSpan((2 * l + 1) * n, n));
         }
@@ -113,7 +196,10 @@ public sealed class RtfmModel : IDisposable
     /// Loads a stored block. Corruption -> <see cref="InvalidDataException"/>; a block of another
     /// model or shape -> <see cref="KvBlockMismatchException"/> (re-encode its frame instead).
     /// </summary>
-    public KvBlock DeserializeBlock(ReadOnlySpan<byte> bytes)
+    public KvBlock DeserializeBlock(ReadOnlySpan<byte> bytes) => DeserializeBlock(bytes, onHost: false);
+
+    /// <summary>As <see cref="DeserializeBlock(ReadOnlySpan{byte})"/>, into host memory when <paramref name="onHost"/> (nothing touches the backend).</summary>
+    public KvBlock DeserializeBlock(ReadOnlySpan<byte> bytes, bool onHost)
     {
         var (header, payload) = KvBlockCodec.Decode(bytes);
         var c = Config;
@@ -126,8 +212,14 @@ public sealed class RtfmModel : IDisposable
         var values = new Tensor[c.Depth];
         for (int l = 0; l < c.Depth; l++)
         {
-            keys[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
-            values[l] = _backend.Allocate(c.TokensPerFrame, c.Width);
+            keys[l] = onHost ? new HostTensor(c.TokensPerFrame, c.Width) : _backend.Allocate(c.TokensPerFrame, c.Width);
+            values[l] = onHost ? new HostTensor(c.TokensPerFrame, c.Width) : _backend.Allocate(c.TokensPerFrame, c.Width);
+            if (onHost)
+            {
+                payload.AsSpan(2 * l * n, n).CopyTo(((HostTensor)keys[l]).Span);
+                payload.AsSpan((2 * l + 1) * n, n).CopyTo(((HostTensor)values[l]).Span);
+                continue;
+            }
             _backend.Upload(keys[l], payload.AsSpan(2 * l * n, n));
             _backend.Upload(values[l], payload.AsSpan((2 * l + 1) * n, n));
         }

@@ -45,6 +45,8 @@ builder.UseOrleans(silo => silo
         p.WeightsPath = weightsPath;
         p.Render = options.Render;
         p.Capacity = options.Capacity;
+        p.Cuda.DeviceOrdinal = options.CudaDevice;
+        p.Cuda.Memory = new() { KvBudgetFraction = options.CudaKvBudgetFraction, KvBudgetBytes = options.CudaKvBudgetBytes, MaxSessions = options.CudaMaxSessions };
         p.Engine.Threads = options.EngineThreads;
     }));
 using var host = builder.Build();

@@ -18,6 +18,18 @@ public sealed class SiloHostOptions
     public int GatewayPort { get; set; } = 30000;
     public int EngineThreads { get; set; }
 
+    /// <summary>With Render = cuda: the GPU's driver ordinal.</summary>
+    public int CudaDevice { get; set; }
+
+    /// <summary>With Render = cuda: share of the usable device memory for resident KV blocks (docs/cuda.md, "Capacity").</summary>
+    public double CudaKvBudgetFraction { get; set; } = Rtfm.Cuda.Backend.CudaCapacityOptions.DefaultKvBudgetFraction;
+
+    /// <summary>With Render = cuda: a fixed KV budget in bytes instead of the fraction.</summary>
+    public long? CudaKvBudgetBytes { get; set; }
+
+    /// <summary>With Render = cuda: the most sessions the GPU takes, whatever its memory allows.</summary>
+    public int CudaMaxSessions { get; set; } = Rtfm.Cuda.Backend.CudaCapacityOptions.DefaultMaxSessions;
+
     /// <summary>How often this silo reports its health to the cluster (`rtfm health`).</summary>
     public TimeSpan HealthReportInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -40,6 +52,10 @@ public sealed class SiloHostOptions
         if (SiloPort == GatewayPort) p.Add($"Rtfm:SiloPort and Rtfm:GatewayPort are both {SiloPort}: give them different ports");
         if (HealthReportInterval < TimeSpan.FromMilliseconds(100) || HealthReportInterval > TimeSpan.FromMinutes(5))
             p.Add($"Rtfm:HealthReportInterval {HealthReportInterval} must be between 00:00:00.1 and 00:05:00");
+        if (CudaDevice < 0) p.Add($"Rtfm:CudaDevice {CudaDevice} must be a driver ordinal (0 for the first GPU)");
+        if (CudaKvBudgetFraction is <= 0 or >= 1) p.Add($"Rtfm:CudaKvBudgetFraction {CudaKvBudgetFraction} must be between 0 and 1 (0.5 gives KV blocks half the usable device memory)");
+        if (CudaKvBudgetBytes is <= 0) p.Add($"Rtfm:CudaKvBudgetBytes {CudaKvBudgetBytes} must be positive, or unset to use Rtfm:CudaKvBudgetFraction");
+        if (CudaMaxSessions is < 1 or > 4096) p.Add($"Rtfm:CudaMaxSessions {CudaMaxSessions} must be between 1 and 4096");
         if (EngineThreads < 0 || EngineThreads > 256) p.Add($"Rtfm:EngineThreads {EngineThreads} must be between 0 (one per core) and 256");
         return p;
     }

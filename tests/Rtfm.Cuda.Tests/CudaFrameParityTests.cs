@@ -109,14 +109,16 @@ public sealed class CudaFrameParityTests(ITestOutputHelper output)
     private static Pose PoseAt(float x, float z, float yawDegrees) => ModelTestKit.PoseAt(x, z, yawDegrees);
 }
 
-/// <summary>A device that counts what the backend asks of it, passing everything through.</summary>
-internal sealed class RecordingDevice(ICudaDevice inner) : ICudaDevice
+/// <summary>A device that counts what the backend asks of it, passing everything through; its stream views are recorded in <paramref name="lanes"/>.</summary>
+internal sealed class RecordingDevice(ICudaDevice inner, List<RecordingDevice>? lanes = null) : ICudaDevice
 {
-    public int Downloads { get; private set; }
+    private int _downloads, _synchronizes, _launches;
 
-    public int Synchronizes { get; private set; }
+    public int Downloads => Volatile.Read(ref _downloads);
 
-    public int Launches { get; private set; }
+    public int Synchronizes => Volatile.Read(ref _synchronizes);
+
+    public int Launches => Volatile.Read(ref _launches);
 
     public string Name => inner.Name;
 
@@ -126,7 +128,7 @@ internal sealed class RecordingDevice(ICudaDevice inner) : ICudaDevice
 
     public void Download<T>(DeviceMemory source, long offset, Span<T> destination) where T : unmanaged
     {
-        Downloads++;
+        Interlocked.Increment(ref _downloads);
         inner.Download(source, offset, destination);
     }
 
@@ -137,14 +139,26 @@ internal sealed class RecordingDevice(ICudaDevice inner) : ICudaDevice
 
     public void Launch<TParams>(string kernel, Dim3 grid, Dim3 block, uint dynamicSharedBytes, in TParams parameters) where TParams : unmanaged
     {
-        Launches++;
+        Interlocked.Increment(ref _launches);
         inner.Launch(kernel, grid, block, dynamicSharedBytes, parameters);
     }
 
     public void Synchronize()
     {
-        Synchronizes++;
+        Interlocked.Increment(ref _synchronizes);
         inner.Synchronize();
+    }
+
+    public DeviceMemoryInfo MemoryInfo() => inner.MemoryInfo();
+
+    public ICudaDevice WithNewStream()
+    {
+        var lane = new RecordingDevice(inner.WithNewStream(), lanes);
+        if (lanes is not null)
+        {
+            lock (lanes) lanes.Add(lane);
+        }
+        return lane;
     }
 
     public void Dispose() => inner.Dispose();

@@ -222,7 +222,7 @@ internal static class ClusterCommands
             }
             stdout.WriteLine($"{"silo",-32} {"render",-6} {"storage",-8} {"state",-9} {"pending",7} {"failing",7}  last error");
             foreach (var s in silos)
-                stdout.WriteLine($"{s.Silo,-32} {s.Render,-6} {s.Storage,-8} {(s.Degraded ? "DEGRADED" : "healthy"),-9} {s.PendingFrames,7} {s.FailingSessions,7}  {s.LastError}");
+                stdout.WriteLine($"{s.Silo,-32} {s.Render,-6} {s.Storage,-8} {(s.Degraded ? "DEGRADED" : "healthy"),-9} {s.PendingFrames,7} {s.FailingSessions,7}  {string.Join("; ", new[] { s.RenderFault is null ? null : "gpu: " + s.RenderFault, s.LastError }.OfType<string>())}");
             return silos.Any(s => s.Degraded) ? DegradedExitCode : 0;
         }));
         return health;

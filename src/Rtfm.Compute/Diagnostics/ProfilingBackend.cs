@@ -29,6 +29,8 @@ public sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
 
     public Tensor Allocate(params int[] shape) => Inner.Allocate(shape);
 
+    public void Synchronize() => Inner.Synchronize();
+
     public void Upload(Tensor destination, ReadOnlySpan<float> source)
     {
         long s = Stopwatch.GetTimestamp();

@@ -2,7 +2,9 @@
 // (DriverDevice) and the CPU emulator of the kernels (EmulatedDevice). Weights are uploaded
 // once at PrepareLinear (bf16 Wᵀ for the tensor-core GEMM, or f32 W for the exact fallback);
 // tensors, including the KV blocks the model keeps, live in device memory. Every op only
-// enqueues launches on the device's one stream: nothing waits until a Download.
+// enqueues launches on the backend's stream: nothing waits until a Download. WithNewStream gives
+// a lane: a backend on its own stream that shares this one's weights and tensors, so several
+// sessions render at once without waiting on each other.
 // Precision per op: docs/decisions.md ("CUDA backend precision per op").
 using Rtfm.Compute;
 using Rtfm.Core.Geometry;
@@ -35,6 +37,9 @@ public sealed unsafe class CudaBackend : IComputeBackend
     private readonly ICudaDevice _device;
     private readonly bool _ownsDevice;
 
+    // The backend that prepared the weights; lanes share its tensors and weights.
+    private readonly CudaBackend _root;
+
     /// <param name="device">The device the backend enqueues on.</param>
     /// <param name="options">Precision options; bf16 GEMMs by default.</param>
     /// <param name="ownsDevice">Whether disposing the backend disposes the device.</param>
@@ -43,7 +48,25 @@ public sealed unsafe class CudaBackend : IComputeBackend
         _device = device ?? throw new ArgumentNullException(nameof(device));
         Options = options ?? new CudaBackendOptions();
         _ownsDevice = ownsDevice;
+        _root = this;
     }
+
+    private CudaBackend(CudaBackend root, ICudaDevice streamView)
+    {
+        _device = streamView;
+        Options = root.Options;
+        _ownsDevice = true; // the view: disposing it destroys its stream only
+        _root = root;
+    }
+
+    /// <summary>
+    /// A lane: a backend that enqueues on a new stream of the same device and accepts this
+    /// backend's weights and tensors. Its ops never wait on other lanes'; a tensor shared between
+    /// lanes must be complete (its writer's stream synchronised) before another lane reads it.
+    /// </summary>
+    public CudaBackend WithNewStream() => new(_root, _device.WithNewStream());
+
+    public void Synchronize() => _device.Synchronize();
 
     public CudaBackendOptions Options { get; }
 
@@ -100,13 +123,13 @@ public sealed unsafe class CudaBackend : IComputeBackend
             b = _device.Allocate((long)outFeatures * sizeof(float));
             _device.Upload(b, 0, bias);
         }
-        return new CudaLinearWeight(this, Options.Gemm, w, b, inFeatures, outFeatures);
+        return new CudaLinearWeight(_root, Options.Gemm, w, b, inFeatures, outFeatures);
     }
 
     public void Linear(Tensor x, LinearWeight weight, Tensor y)
     {
         OpShapes.Linear(x, weight, y);
-        var w = weight as CudaLinearWeight is { } cw && cw.Owner == this
+        var w = weight as CudaLinearWeight is { } cw && cw.Owner == _root
             ? cw
             : throw new ArgumentException($"weight was prepared by another backend ({weight.GetType().Name})", nameof(weight));
         var dx = Own(x, nameof(x));
@@ -273,7 +296,7 @@ public sealed unsafe class CudaBackend : IComputeBackend
     private CudaTensor Own(Tensor t, string name)
     {
         ArgumentNullException.ThrowIfNull(t, name);
-        return t is CudaTensor c && c.Owner == this
+        return t is CudaTensor c && c.Owner == _root
             ? c
             : throw new ArgumentException($"{name} {t.ShapeText} belongs to another backend ({t.GetType().Name}); upload it to this one", name);
     }
@@ -286,7 +309,7 @@ public sealed unsafe class CudaBackend : IComputeBackend
     {
         public CudaTensor(CudaBackend owner, int[] shape) : base(shape)
         {
-            Owner = owner;
+            Owner = owner._root;
             Memory = owner._device.Allocate(Math.Max(1L, Length) * sizeof(float));
             ByteOffset = 0;
         }

@@ -1,5 +1,6 @@
-// The real device: the primary context of one GPU, one non-blocking stream, and every kernel
-// file of KernelCatalog compiled by NVRTC for the device's own architecture and loaded as CUBIN.
+// The real device: the primary context of one GPU, a non-blocking stream per device object, and
+// every kernel file of KernelCatalog compiled by NVRTC for the device's own architecture and
+// loaded as CUBIN. WithNewStream gives views sharing context and modules, each on its own stream.
 using Rtfm.Cuda.Driver;
 using Rtfm.Cuda.Kernels;
 
@@ -9,14 +10,27 @@ public sealed class DriverDevice : ICudaDevice
 {
     private readonly CudaPrimaryContext _context;
     private readonly CudaStream _stream;
-    private readonly List<CudaModule> _modules = [];
-    private readonly Dictionary<string, CuFunction> _kernels = new(StringComparer.Ordinal);
+    private readonly List<CudaModule> _modules;
+    private readonly Dictionary<string, CuFunction> _kernels;
+    private readonly bool _isView;
 
     private DriverDevice(CudaDeviceInfo info, CudaPrimaryContext context, CudaStream stream)
     {
         Info = info;
         _context = context;
         _stream = stream;
+        _modules = [];
+        _kernels = new(StringComparer.Ordinal);
+    }
+
+    private DriverDevice(DriverDevice owner, CudaStream stream)
+    {
+        Info = owner.Info;
+        _context = owner._context;
+        _stream = stream;
+        _modules = owner._modules;
+        _kernels = owner._kernels;
+        _isView = true;
     }
 
     public CudaDeviceInfo Info { get; }
@@ -105,10 +119,24 @@ public sealed class DriverDevice : ICudaDevice
         _stream.Synchronize();
     }
 
+    public DeviceMemoryInfo MemoryInfo()
+    {
+        _context.MakeCurrent();
+        var (free, total) = CudaDriver.MemoryInfo();
+        return new DeviceMemoryInfo((long)free, (long)total);
+    }
+
+    public ICudaDevice WithNewStream()
+    {
+        _context.MakeCurrent();
+        return new DriverDevice(this, CudaStream.Create());
+    }
+
     public void Dispose()
     {
         _context.MakeCurrent();
         _stream.Dispose();
+        if (_isView) return; // the owner keeps the context and modules
         foreach (var m in _modules) m.Dispose();
         _context.Dispose();
     }

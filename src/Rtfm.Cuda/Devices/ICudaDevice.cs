@@ -1,7 +1,9 @@
 // What the CUDA backend's host code needs from a device: memory, copies, and launches of the
 // kernels in KernelCatalog by name with their params structs. Two implementations: the real
 // driver (DriverDevice) and the CPU emulator (EmulatedDevice), so the same host code runs in CI
-// without a GPU. Work is ordered on the device's one stream; Download and Synchronize wait.
+// without a GPU. Work is ordered on the stream the device object enqueues on; WithNewStream
+// gives a view of the same device (same memory, same kernels) on a stream of its own, so two
+// sessions' renders never wait on each other. Download and Synchronize wait for their stream only.
 namespace Rtfm.Cuda.Devices;
 
 public interface ICudaDevice : IDisposable
@@ -27,9 +29,21 @@ public interface ICudaDevice : IDisposable
     /// <summary>Enqueues kernel <paramref name="kernel"/> (a KernelCatalog entry) with its params struct.</summary>
     void Launch<TParams>(string kernel, Dim3 grid, Dim3 block, uint dynamicSharedBytes, in TParams parameters) where TParams : unmanaged;
 
-    /// <summary>Waits for all enqueued work.</summary>
+    /// <summary>Waits for all work enqueued on this object's stream.</summary>
     void Synchronize();
+
+    /// <summary>Free and total device memory in bytes (cuMemGetInfo): what the silo sizes its sessions and KV budget by.</summary>
+    DeviceMemoryInfo MemoryInfo();
+
+    /// <summary>
+    /// A view of this device that enqueues on a new stream of its own; allocations and kernels are
+    /// shared with this object. Disposing the view destroys its stream only.
+    /// </summary>
+    ICudaDevice WithNewStream();
 }
+
+/// <summary>Device memory as the driver reports it.</summary>
+public readonly record struct DeviceMemoryInfo(long FreeBytes, long TotalBytes);
 
 /// <summary>A device allocation, freed on Dispose.</summary>
 public abstract class DeviceMemory : IDisposable

@@ -65,7 +65,7 @@ public sealed class RtfmPlatformOptions
     /// <summary>The GPU, kernels and CUBIN cache of a Render = cuda silo.</summary>
     public CudaRenderOptions Cuda { get; set; } = new();
 
-    /// <summary>Concurrent sessions this silo is sized for (advertised; informational for now).</summary>
+    /// <summary>Concurrent sessions a CPU silo is sized for (advertised as rtfm.capacity; a GPU silo advertises what its free memory holds, docs/cuda.md).</summary>
     public int Capacity { get; set; } = 4;
 }
 
@@ -82,16 +82,22 @@ public static class RtfmSiloBuilderExtensions
         if (options.Render is not ("cpu" or "cuda" or "none")) throw new ArgumentException($"RtfmPlatformOptions.Render '{options.Render}' must be cpu, cuda or none");
         string root = Path.GetFullPath(options.DataDirectory);
         // Decided before the metadata is set: a cuda silo without a usable GPU advertises cpu.
+        // The weights are loaded here, not on first use: a GPU silo sizes its sessions by the model.
+        var platformModel = new PlatformModel(options.WeightsPath is null
+            ? ModelWeights.RandomInit(options.UntrainedConfig, seed: (ulong)options.UntrainedSeed)
+            : ModelWeights.Load(options.WeightsPath));
         var cuda = options.Cuda;
         var backend = RenderBackendSelection.Select(options.Render, cuda.OpenDevice ?? (() => DriverDevice.Open(
             cuda.DeviceOrdinal,
             cuda.KernelDirectory ?? KernelCatalog.ShippedDirectory,
-            new CubinCache(cuda.CubinCacheDirectory ?? Path.Combine(root, "cache", "cubin")))), cuda.Gemm);
+            new CubinCache(cuda.CubinCacheDirectory ?? Path.Combine(root, "cache", "cubin")))), platformModel.Config, cuda.Gemm, cuda.Memory);
         builder.Services.AddSingleton(backend);
+        // A GPU silo advertises the sessions its free memory holds; a CPU silo the configured number.
+        int capacity = backend.Capacity?.Sessions ?? options.Capacity;
         builder.UseSiloMetadata(new Dictionary<string, string>
         {
             [RenderMetadata.Render] = backend.Advertised,
-            [RenderMetadata.Capacity] = options.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [RenderMetadata.Capacity] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         builder.Services.AddPlacementFilter<RenderCapableFilterStrategy, RenderCapableFilterDirector>(ServiceLifetime.Singleton);
         if (options.Storage == RtfmPlatformOptions.BlobStorage)
@@ -122,9 +128,7 @@ public static class RtfmSiloBuilderExtensions
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, HealthReporter>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         RtfmClusteringExtensions.AllowPlatformExceptions(builder.Services);
-        builder.Services.AddSingleton(_ => new PlatformModel(options.WeightsPath is null
-            ? ModelWeights.RandomInit(options.UntrainedConfig, seed: (ulong)options.UntrainedSeed)
-            : ModelWeights.Load(options.WeightsPath)));
+        builder.Services.AddSingleton(platformModel);
         builder.Services.AddSingleton(options.Engine);
         if (options.WriteBehind.MaxPendingFrames < 1 || options.WriteBehind.MaxPendingViews < 1)
             throw new ArgumentException("RtfmPlatformOptions.WriteBehind bounds must be at least 1");

@@ -27,7 +27,7 @@ internal sealed partial class HealthReporter(
             if (snapshot.Degraded != _degraded)
             {
                 _degraded = snapshot.Degraded;
-                if (_degraded) LogDegraded(logger, snapshot.PendingFrames, snapshot.FailingSessions, snapshot.LastError ?? "");
+                if (_degraded) LogDegraded(logger, snapshot.PendingFrames, snapshot.FailingSessions, snapshot.LastError ?? (snapshot.RenderFault is { } gpu ? "GPU given up: " + gpu : ""));
                 else LogHealthy(logger);
             }
             try { await grains.GetGrain<IClusterHealthGrain>(IClusterHealthGrain.Key).ReportAsync(snapshot); }

@@ -1,8 +1,19 @@
-// A silo's renderer: one model on the backend the silo selected (CPU engine or CUDA), shared by every session on the silo through
-// a bounded queue (one render at a time; at most MaxWaiting queued, beyond that a clear "busy"
-// error instead of an unbounded backlog), and a bounded LRU cache of KV blocks keyed by
-// (model id, frame image name). Work runs on the thread pool, off the Orleans scheduler.
+// A silo's renderer, shared by every session on the silo through a bounded queue (at most
+// MaxWaiting queued, beyond that a clear "busy" error instead of an unbounded backlog), and a
+// bounded LRU cache of KV blocks in host memory keyed by (model id, frame image name).
+// - CPU engine: one model, one render at a time.
+// - GPU (CudaRenderPool): renders run at once, each on its own stream and workspace, reading
+//   device-resident copies of their context blocks (DeviceKvCache). A CUDA error fails the
+//   request over to the CPU engine (a Polly fallback): sessions hold their blocks in host memory,
+//   so the CPU engine renders the same frame from them. An error that leaves the device unusable
+//   (an illegal address, a failed launch) also retires the GPU: every later request runs on the
+//   CPU engine, the silo's health says why, and the log says so once.
+// Work runs on the thread pool, off the Orleans scheduler.
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Fallback;
+using Rtfm.Cuda;
+using Rtfm.Cuda.Backend;
 using Rtfm.Core.Geometry;
 using Rtfm.Core.Imaging;
 using Rtfm.Model;
@@ -35,43 +46,96 @@ public sealed class RenderBusyException(string message) : InvalidOperationExcept
 
 public sealed partial class RenderEngine : IDisposable
 {
-    private readonly RtfmModel _model;
+    private static readonly ResiliencePropertyKey<Func<object>> CpuWork = new("rtfm.cpu-work");
+    private static readonly ResiliencePropertyKey<string> WorkName = new("rtfm.work");
+
+    private readonly PlatformModel _platform;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RenderEngineOptions _options;
+    private readonly PlatformHealth? _health;
     private readonly ILogger<RenderEngine> _logger;
+    private readonly Lazy<RtfmModel> _cpu;
+    private readonly CudaRenderPool? _pool;
+    private readonly ResiliencePipeline<object> _failover;
     private readonly object _cacheLock = new();
     private readonly Dictionary<string, LinkedListNode<(string Key, KvBlock Block)>> _cache = new(StringComparer.Ordinal);
     private readonly LinkedList<(string Key, KvBlock Block)> _lru = new();
+    private string? _gpuFault; // read with Volatile.Read: set once, from any request's thread
     private int _waiting;
 
     public RenderEngine(PlatformModel model, RenderEngineOptions options, ILogger<RenderEngine> logger)
-        : this(model, options, RenderBackendSelection.Cpu(), logger)
+        : this(model, options, RenderBackendSelection.Cpu(), null, logger)
     {
     }
 
     public RenderEngine(PlatformModel model, RenderEngineOptions options, RenderBackendSelection backend, ILogger<RenderEngine> logger)
+        : this(model, options, backend, null, logger)
     {
+    }
+
+    public RenderEngine(PlatformModel model, RenderEngineOptions options, RenderBackendSelection backend, PlatformHealth? health, ILogger<RenderEngine> logger)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(backend);
+        _platform = model;
         _options = options;
+        _health = health;
         _logger = logger;
         if (backend.FallbackReason is { } why) LogCudaFallback(_logger, why);
-        _model = new RtfmModel(model.Weights, backend.CreateBackend(options.Threads));
-        LogBackend(_logger, _model.Backend.Name);
+        try
+        {
+            _pool = backend.CreateCudaPool(model.Weights);
+        }
+        catch (Exception e) when (e is CudaException or InvalidOperationException)
+        {
+            // Uploading the weights failed after the device opened: serve on the CPU engine, degraded.
+            string reason = $"{e.GetType().Name}: {e.Message}";
+            LogCudaFallback(_logger, reason);
+            _gpuFault = "the GPU render pool could not start: " + reason;
+            _health?.RenderFailed(_gpuFault);
+        }
+        // A GPU silo builds its CPU engine only when it first fails over (weights packed then).
+        _cpu = new(() => new RtfmModel(model.Weights, RenderBackendSelection.CreateCpuBackend(options.Threads)), LazyThreadSafetyMode.ExecutionAndPublication);
+        if (_pool is null) _ = _cpu.Value;
+        else LogGpu(_logger, _pool.Model.Backend.Name, backend.Capacity!.ToString());
+        LogBackend(_logger, BackendName);
+        _failover = new ResiliencePipelineBuilder<object>()
+            .AddFallback(new FallbackStrategyOptions<object>
+            {
+                ShouldHandle = new PredicateBuilder<object>().Handle<CudaException>(),
+                OnFallback = args =>
+                {
+                    OnCudaError((CudaException)args.Outcome.Exception!, args.Context.Properties.GetValue(WorkName, "work"));
+                    return default;
+                },
+                FallbackAction = args => Outcome.FromResultAsValueTask(args.Context.Properties.GetValue(CpuWork, null!)()),
+            })
+            .Build();
     }
 
     /// <summary>The compute backend's name, e.g. "cpu-avx512x2" or "cuda-bf16 on NVIDIA H100 (sm_90)".</summary>
-    public string BackendName => _model.Backend.Name;
+    public string BackendName => _pool is not null && Volatile.Read(ref _gpuFault) is null ? _pool.Model.Backend.Name : _cpu.Value.Backend.Name;
 
-    public ModelConfig Config => _model.Config;
+    public ModelConfig Config => _platform.Config;
 
-    public string ModelId => _model.Version;
+    public string ModelId => _platform.ModelId;
 
     public int CachedBlocks { get { lock (_cacheLock) return _cache.Count; } }
 
-    /// <summary>Runs <paramref name="work"/> on the model, alone, on the thread pool; throws <see cref="RenderBusyException"/> when the queue is full.</summary>
-    internal async Task<T> RunAsync<T>(Func<RtfmModel, T> work)
+    /// <summary>The GPU's render pool (lanes, device KV cache); null on a CPU silo.</summary>
+    public CudaRenderPool? Gpu => _pool;
+
+    /// <summary>Why the GPU was given up (the silo renders on the CPU engine since); null while it is used.</summary>
+    public string? GpuFault => Volatile.Read(ref _gpuFault);
+
+    /// <summary>Runs <paramref name="work"/> on the CPU engine's model, alone, on the thread pool; throws <see cref="RenderBusyException"/> when the queue is full.</summary>
+    internal Task<T> RunAsync<T>(Func<RtfmModel, T> work) => QueueAsync(null, work, "work");
+
+    // One request: on the GPU while it is usable (failing over to the CPU engine on a CUDA error), else on the CPU engine.
+    private async Task<T> QueueAsync<T>(Func<CudaRenderPool, T>? gpu, Func<RtfmModel, T> cpu, string what)
     {
-        if (Interlocked.Increment(ref _waiting) > _options.MaxWaiting + 1)
+        int limit = _options.MaxWaiting + (_pool?.Lanes ?? 1);
+        if (Interlocked.Increment(ref _waiting) > limit)
         {
             Interlocked.Decrement(ref _waiting);
             LogBusy(_logger, _options.MaxWaiting);
@@ -79,9 +143,24 @@ public sealed partial class RenderEngine : IDisposable
         }
         try
         {
-            await _gate.WaitAsync().ConfigureAwait(false);
-            try { return await Task.Run(() => work(_model)).ConfigureAwait(false); }
-            finally { _gate.Release(); }
+            if (gpu is not null && _pool is { } pool && Volatile.Read(ref _gpuFault) is null)
+            {
+                return await Task.Run(() =>
+                {
+                    var context = ResilienceContextPool.Shared.Get();
+                    try
+                    {
+                        context.Properties.Set(CpuWork, () => OnCpu(cpu)!);
+                        context.Properties.Set(WorkName, what);
+                        return (T)_failover.Execute(static (_, state) => (object)state.gpu(state.pool)!, context, (gpu, pool));
+                    }
+                    finally
+                    {
+                        ResilienceContextPool.Shared.Return(context);
+                    }
+                }).ConfigureAwait(false);
+            }
+            return await Task.Run(() => OnCpu(cpu)).ConfigureAwait(false);
         }
         finally
         {
@@ -89,18 +168,55 @@ public sealed partial class RenderEngine : IDisposable
         }
     }
 
-    public Task<RgbImage> RenderAsync(Pose pose, Intrinsics intrinsics, IReadOnlyList<KvBlock> context, ulong seed) =>
-        RunAsync(m => m.Render(pose, intrinsics, context, seed));
+    // The CPU engine's model is not thread-safe: one request at a time.
+    private T OnCpu<T>(Func<RtfmModel, T> work)
+    {
+        var model = _cpu.Value;
+        _gate.Wait();
+        try { return work(model); }
+        finally { _gate.Release(); }
+    }
 
-    public Task<KvBlock> EncodeAsync(RgbImage frame, Pose pose, Intrinsics intrinsics) =>
-        RunAsync(m => m.Encode(frame, pose, intrinsics));
+    private void OnCudaError(CudaException error, string what)
+    {
+        if (CudaErrors.IsContextFatal(error) && Interlocked.CompareExchange(ref _gpuFault, $"{error.ErrorName} during {what}: {error.Message}", null) is null)
+        {
+            LogGpuRetired(_logger, what, error.ErrorName, error.Message);
+            _health?.RenderFailed($"{error.ErrorName} during {what}; rendering on the CPU engine since");
+        }
+        else
+        {
+            LogGpuRequestFailedOver(_logger, what, error.ErrorName, error.Message);
+        }
+    }
 
-    public Task<byte[]> SerializeAsync(KvBlock block) => RunAsync(m => m.SerializeBlock(block));
+    /// <summary>Renders the view from <paramref name="pose"/>; <paramref name="context"/> holds host blocks with their cache keys.</summary>
+    public Task<RgbImage> RenderAsync(Pose pose, Intrinsics intrinsics, IReadOnlyList<KeyedKvBlock> context, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return QueueAsync(
+            p => p.Render(pose, intrinsics, context, seed),
+            m => m.Render(pose, intrinsics, context.Select(c => c.Block).ToArray(), seed),
+            "render");
+    }
 
-    /// <summary>Loads a stored block; null when it is corrupt or from another model (the caller re-encodes).</summary>
+    /// <summary>Encodes a frame into its KV block, in host memory; with a <paramref name="key"/> a GPU keeps it resident too.</summary>
+    public Task<KvBlock> EncodeAsync(RgbImage frame, Pose pose, Intrinsics intrinsics, string? key = null) =>
+        QueueAsync(p => p.Encode(frame, pose, intrinsics, key), m => m.Encode(frame, pose, intrinsics), "encode");
+
+    /// <summary>The stored form of a block (a host block: nothing runs on the engine).</summary>
+    public Task<byte[]> SerializeAsync(KvBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var model = _pool?.Model ?? _cpu.Value;
+        return block.IsOnHost ? Task.Run(() => model.SerializeBlock(block)) : RunAsync(m => m.SerializeBlock(block));
+    }
+
+    /// <summary>Loads a stored block into host memory; null when it is corrupt or from another model (the caller re-encodes).</summary>
     public async Task<KvBlock?> TryDeserializeAsync(byte[] bytes, string what)
     {
-        try { return await RunAsync(m => m.DeserializeBlock(bytes)).ConfigureAwait(false); }
+        var model = _pool?.Model ?? _cpu.Value;
+        try { return await Task.Run(() => model.DeserializeBlock(bytes, onHost: true)).ConfigureAwait(false); }
         catch (InvalidDataException ex) { LogBadBlock(_logger, what, ex.Message); return null; }
         catch (KvBlockMismatchException ex) { LogBadBlock(_logger, what, ex.Message); return null; }
     }
@@ -115,8 +231,9 @@ public sealed partial class RenderEngine : IDisposable
         var c = Config;
         var image = RgbImage.Noise(c.ImageWidth, c.ImageHeight, seed: 1);
         var k = Intrinsics.FromFieldOfView(c.ImageWidth, c.ImageHeight, 60f);
-        var block = await EncodeAsync(image, Pose.Identity, k).ConfigureAwait(false);
-        var context = Enumerable.Repeat(block, c.ContextFrames).ToArray();
+        string key = ModelId + "|warm-up";
+        var block = await EncodeAsync(image, Pose.Identity, k, key).ConfigureAwait(false);
+        var context = Enumerable.Repeat(new KeyedKvBlock(key, block), c.ContextFrames).ToArray();
         for (int i = 0; i < 2; i++) await RenderAsync(Pose.Identity, k, context, (ulong)i).ConfigureAwait(false);
     }
 
@@ -148,7 +265,8 @@ public sealed partial class RenderEngine : IDisposable
 
     public void Dispose()
     {
-        _model.Dispose();
+        _pool?.Dispose();
+        if (_cpu.IsValueCreated) _cpu.Value.Dispose();
         _gate.Dispose();
     }
 
@@ -160,6 +278,15 @@ public sealed partial class RenderEngine : IDisposable
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Render engine on {Backend}")]
     private static partial void LogBackend(ILogger logger, string backend);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "GPU {Backend} sized from its free memory: {Capacity}")]
+    private static partial void LogGpu(ILogger logger, string backend, string capacity);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "CUDA error {Error} during a {What} leaves the GPU unusable ({Message}): this request and every later one render on the CPU engine; the silo reports itself degraded until it restarts")]
+    private static partial void LogGpuRetired(ILogger logger, string what, string error, string message);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "CUDA error {Error} during a {What} ({Message}): this request fails over to the CPU engine; the GPU stays in use")]
+    private static partial void LogGpuRequestFailedOver(ILogger logger, string what, string error, string message);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Stored KV block {What} is unusable ({Reason}); re-encoding its frame")]
     private static partial void LogBadBlock(ILogger logger, string what, string reason);

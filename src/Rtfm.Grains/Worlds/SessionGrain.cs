@@ -134,11 +134,11 @@ public sealed partial class SessionGrain(
             var memory = candidates.Select(c => new MemoryFrame(c.Frame.FrameId, c.Frame.Pose.ToPose(c.Frame.FrameId))).ToArray();
             var picked = SpatialRetrieval.Retrieve(pose, memory, engine.Config.ContextFrames);
             var byId = candidates.ToDictionary(c => c.Frame.FrameId, StringComparer.Ordinal);
-            var blocks = new List<KvBlock>();
+            var blocks = new List<KeyedKvBlock>();
             foreach (var p in picked)
             {
                 var (c, f) = byId[p.Frame.Id];
-                try { blocks.Add(pendingByImage.TryGetValue(f.ImageName, out var pf) ? await pf.Block : await BlockForAsync(c, f, content, k)); }
+                try { blocks.Add(new(BlockKey(f.ImageName), pendingByImage.TryGetValue(f.ImageName, out var pf) ? await pf.Block : await BlockForAsync(c, f, content, k))); }
                 catch (Exception ex) when (IsStorageFailure(ex))
                 {
                     // Storage down and the block not in memory: render from the context that is.
@@ -164,7 +164,7 @@ public sealed partial class SessionGrain(
     /// <summary>The frame's KV block: silo cache, else its stored block, else re-encoded from its image (and stored).</summary>
     private async Task<KvBlock> BlockForAsync(TileCell cell, FrameRecord f, IContentStore content, Intrinsics k)
     {
-        string key = engine.ModelId + "|" + f.ImageName;
+        string key = BlockKey(f.ImageName);
         if (engine.GetCached(key) is { } cached) return cached;
         KvBlock? block = null;
         if (f.KvName is not null && f.KvModelVersion == engine.ModelId)
@@ -183,7 +183,7 @@ public sealed partial class SessionGrain(
         if (block is null)
         {
             var png = await content.GetAsync(ContentName.Parse(f.ImageName)) ?? throw new InvalidDataException($"frame {f.FrameId} image is missing from the store");
-            block = await engine.EncodeAsync(PngCodec.Decode(png), f.Pose.ToPose(f.FrameId), k);
+            block = await engine.EncodeAsync(PngCodec.Decode(png), f.Pose.ToPose(f.FrameId), k, key);
             try
             {
                 var kvName = await content.PutAsync(await engine.SerializeAsync(block));
@@ -203,7 +203,7 @@ public sealed partial class SessionGrain(
     private void KeepFrame(TileCell cell, Pose pose, RgbImage frame, byte[] png, Intrinsics k)
     {
         var imageName = ContentName.Of(png);
-        string key = engine.ModelId + "|" + imageName.Value;
+        string key = BlockKey(imageName.Value);
         // Frame ids from the image hash: a retried write-back of the same frame is a no-op.
         var record = new FrameRecord($"gen-{imageName.Hex[..16]}", pose.ToDto(), imageName.Value, KvName: null, KvModelVersion: null, Generated: true);
         _writes!.AddFrame(new SessionWriteBehind.PendingFrame(cell, record, png, () => EncodeAndCacheAsync(frame, pose, k, key)));
@@ -211,10 +211,13 @@ public sealed partial class SessionGrain(
 
     private async Task<KvBlock> EncodeAndCacheAsync(RgbImage frame, Pose pose, Intrinsics k, string key)
     {
-        var block = await engine.EncodeAsync(frame, pose, k);
+        var block = await engine.EncodeAsync(frame, pose, k, key);
         engine.PutCached(key, block);
         return block;
     }
+
+    /// <summary>A frame's block in the silo's caches: the model's version and the frame's content name.</summary>
+    private string BlockKey(string imageName) => engine.ModelId + "|" + imageName;
 
     private static bool IsNeighbour(TileCell a, TileCell b) => Math.Abs(a.X - b.X) <= 1 && Math.Abs(a.Z - b.Z) <= 1;
 
