@@ -68,6 +68,7 @@ public sealed class RtfmModel : IDisposable
         Card = weightsFrom.Card;
         Config = weightsFrom.Config;
         (_embed, _timeFc1, _timeFc2, _finalAda, _finalLinear) = (weightsFrom._embed, weightsFrom._timeFc1, weightsFrom._timeFc2, weightsFrom._finalAda, weightsFrom._finalLinear);
+        _embedRays = weightsFrom._embedRays;
         _layers = weightsFrom._layers;
         _ws = new Workspace(backend, Config);
         _contextViews = new KvBlockView[Config.Depth][];
@@ -93,6 +94,8 @@ public sealed class RtfmModel : IDisposable
             (long)t * d, (long)t * d, (long)t * d, (long)t * d, (long)t * d, (long)t * d, (long)t * d,
             (long)t * c.MlpWidth, 6L * d, 2L * d, (long)t * c.PatchPixelWidth,
         ];
+        if (c.RayFeatureWidth > 0) // ray features, their embedding, the ones gate, per layer the query and key ray terms
+            floats = [.. floats, (long)t * c.RayFeatureWidth, (long)t * d, d, .. Enumerable.Repeat((long)t * d, 2 * c.Depth)];
         return floats.Sum(n => (n * sizeof(float) + allocationGranularity - 1) / allocationGranularity * allocationGranularity);
     }
 
@@ -165,7 +168,7 @@ public sealed class RtfmModel : IDisposable
         for (int i = 0; i < pixels.Length; i++) pixels[i] = 2f * src[i] - 1f; // model space [-1, 1]
         _backend.Upload(_ws.Image, pixels);
         _backend.PluckerRays(pose, intrinsics, _ws.Rays);
-        EmbedRayFeatures();
+        EmbedRayFeatures(pose, intrinsics);
         _backend.PatchifyWithRays(_ws.Image, _ws.Rays, c.Patch, _ws.Tokens);
         Transformer(t: 1f, contextCount: 0, keys, values);
     }
@@ -275,7 +278,7 @@ public sealed class RtfmModel : IDisposable
         var x = _ws.HostImage; // holds the initial noise
         _backend.Upload(_ws.Image, x);
         _backend.PluckerRays(pose, intrinsics, _ws.Rays);
-        EmbedRayFeatures();
+        EmbedRayFeatures(pose, intrinsics);
         for (int s = 0; s < n; s++)
         {
             float t = (float)s / n, tNext = (float)(s + 1) / n;
@@ -340,13 +343,16 @@ public sealed class RtfmModel : IDisposable
     /// Fourier features (docs/model.md), from the rays in ws.Rays, and per layer the ray terms
     /// of the queries and keys (`attn.ray_q`, `attn.ray_k`), all once per frame. Computed on the host (T·12F
     /// values), in a fixed order, so the result is the same whatever backend or thread count.
+    /// Nothing here waits for the device: uploads and linears are enqueued like every other op.
     /// </summary>
-    private void EmbedRayFeatures()
+    private void EmbedRayFeatures(in Pose pose, in Intrinsics intrinsics)
     {
         if (_embedRays is null) return;
         var c = Config;
         var ws = _ws;
-        _backend.Download(ws.Rays, ws.HostRays);
+        // The rays again on the host (64 K floats of scalar math), not downloaded: a download would
+        // make a GPU render wait for the device mid-frame.
+        PluckerRays.Compute(pose, intrinsics, ws.HostRays);
         RayFeatures.Compute(ws.HostRays, c.ImageHeight, c.ImageWidth, c.Patch, c.RayFrequencies, ws.HostRayFeatures);
         _backend.Upload(ws.RayFeatures!, ws.HostRayFeatures);
         _backend.Linear(ws.RayFeatures!, _embedRays, ws.RayEmbed!);

@@ -26,13 +26,14 @@ public sealed class CudaFrameParityTests(ITestOutputHelper output)
         // config, precision, max |Δpixel| allowed, mean |Δpixel| allowed (pixels in [0, 1])
         { "tiny", GemmPrecision.Bf16, 0.02, 0.002 },
         { "small", GemmPrecision.F32, 1e-5, 1e-6 },
+        { "small-rays", GemmPrecision.F32, 1e-5, 1e-6 },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void A_frame_rendered_on_the_emulated_gpu_matches_the_cpu_engine(string configName, GemmPrecision precision, double maxAllowed, double meanAllowed)
     {
-        var config = configName == "tiny" ? ModelConfig.Tiny : Small;
+        var config = configName switch { "tiny" => ModelConfig.Tiny, "small-rays" => Small with { RayFrequencies = 6 }, _ => Small };
         var weights = ModelWeights.RandomInit(config, seed: 11);
         var intrinsics = Intrinsics.FromFieldOfView(config.ImageWidth, config.ImageHeight, 65);
         var target = PoseAt(0.1f, 0.1f, 5);
@@ -57,10 +58,12 @@ public sealed class CudaFrameParityTests(ITestOutputHelper output)
         Assert.True(spread > 0.05, $"the CPU frame is nearly flat (rms about 0.5 = {spread:G3}): the parity test would prove nothing");
     }
 
-    [Fact]
-    public void A_frame_waits_on_the_device_only_at_its_download()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)] // ray features: computed on the host and uploaded, never read back
+    public void A_frame_waits_on_the_device_only_at_its_download(int rayFrequencies)
     {
-        var config = new ModelConfig(ImageHeight: 32, ImageWidth: 32, Patch: 8, Width: 64, Depth: 2, Heads: 2, ContextFrames: 2, SamplerSteps: 2, TimeFrequencies: 32);
+        var config = new ModelConfig(ImageHeight: 32, ImageWidth: 32, Patch: 8, Width: 64, Depth: 2, Heads: 2, ContextFrames: 2, SamplerSteps: 2, TimeFrequencies: 32, RayFrequencies: rayFrequencies);
         var device = new RecordingDevice(new EmulatedDevice(EmulatorFixture.Emulator));
         using var model = new RtfmModel(ModelWeights.RandomInit(config, 5), new CudaBackend(device));
         var intrinsics = Intrinsics.FromFieldOfView(config.ImageWidth, config.ImageHeight, 65);

@@ -75,7 +75,11 @@ public sealed record CudaCapacity(
         for (int l = 0; l < c.Depth; l++) shapes.AddRange([(d, 6L * d), (d, d), (d, d), (d, d), (d, d), (d, c.MlpWidth), (c.MlpWidth, d)]);
         int element = gemm == GemmPrecision.Bf16 ? 2 : 4;
         static long Rounded(long bytes) => (bytes + 255) / 256 * 256;
-        return shapes.Sum(s => Rounded(s.In * s.Out * element) + Rounded(s.Out * sizeof(float)));
+        long bytes = shapes.Sum(s => Rounded(s.In * s.Out * element) + Rounded(s.Out * sizeof(float)));
+        // Ray features (F > 0): embed's ray columns (no bias), every layer's ray_q and ray_k.
+        if (c.RayFeatureWidth > 0)
+            bytes += Rounded((long)c.RayFeatureWidth * d * element) + 2L * c.Depth * (Rounded((long)c.RayFeatureWidth * d * element) + Rounded(d * sizeof(float)));
+        return bytes;
     }
 
     public override string ToString() =>
