@@ -150,6 +150,9 @@ def main():
                     help="Fourier features of each patch's mean ray (docs/model.md); default: the run's own, else 0. "
                          "Raising it on a trained run widens the embedding with zero columns (same function at first)")
     ap.add_argument("--warmup", type=int, default=200, help="learning-rate warm-up steps after every (re)start")
+    ap.add_argument("--width", type=int, default=None, help="new runs only: transformer width (default 256)")
+    ap.add_argument("--depth", type=int, default=None, help="new runs only: blocks (default 6)")
+    ap.add_argument("--heads", type=int, default=None, help="new runs only: attention heads (default 4)")
     ap.add_argument("--eval-minutes", type=float, default=5.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
@@ -161,11 +164,20 @@ def main():
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     card_path = os.path.join(args.run, "rtfm-tiny-64.card.json")
-    run_frequencies = 0
+    shape = {k: v for k, v in (("width", args.width), ("depth", args.depth), ("heads", args.heads)) if v is not None}
     if os.path.exists(card_path):
         with open(card_path) as f:
-            run_frequencies = json.load(f)["config"].get("rayFrequencies", 0)
-    c = ModelConfig(rayFrequencies=run_frequencies if args.ray_frequencies is None else args.ray_frequencies)
+            run_config = json.load(f)["config"]
+        clash = {k: v for k, v in shape.items() if run_config.get(k) != v}
+        if clash:
+            sys.exit(f"train.py: {args.run} is a run of width {run_config['width']}, depth {run_config['depth']}, heads {run_config['heads']}: "
+                     f"{clash} applies to new runs only (give another --run)")
+        run_config.setdefault("rayFrequencies", 0)
+        if args.ray_frequencies is not None:
+            run_config["rayFrequencies"] = args.ray_frequencies
+        c = ModelConfig(**run_config)
+    else:
+        c = ModelConfig(rayFrequencies=args.ray_frequencies or 0, **shape)
     data = PosedScenes(args.data)
     val = PosedScenes(args.val)
     if data.size != c.imageWidth:
