@@ -23,6 +23,11 @@ internal static class PlatformBenchmark
     private const int SceneSeed = 11;
     private const int InputFrames = 4;
 
+    /// <summary>Warm-up steps of the silo: past tiered compilation's 30 calls for the per-step code.</summary>
+    private const int SiloWarmUpSteps = 40;
+
+    private static readonly TimeSpan JitQuiet = TimeSpan.FromMilliseconds(500), JitLimit = TimeSpan.FromSeconds(15);
+
     public static string Run(int threads, int steps, int rounds, TextWriter stdout)
     {
         var weights = ModelWeights.RandomInit(ModelConfig.Tiny, 1);
@@ -72,6 +77,7 @@ internal static class PlatformBenchmark
         var session = new LocalWorldSession(model, new SpatialMemory(), k, 1);
         for (int i = 0; i < inputs.Length; i++) session.AddInputFrame(inputs[i], inputPoses[i]);
         for (int i = 0; i < 3; i++) model.Render(inputPoses[0], k, [], (ulong)i); // warm-up
+        JitSettling.Wait(JitQuiet, JitLimit);
         var cpu = Cpu();
         long allocated = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
@@ -92,9 +98,10 @@ internal static class PlatformBenchmark
         string data = Path.Combine(Path.GetTempPath(), $"rtfm-bench-{Environment.ProcessId}-{paths.Length}");
         try
         {
-            using var silo = new SiloFrameSource(weights, null, data, threads, TextWriter.Null);
+            using var silo = new SiloFrameSource(weights, null, data, threads, TextWriter.Null, SiloWarmUpSteps);
             silo.Start(inputs, inputPoses, k);
             var sessions = paths.Select((_, i) => silo.OpenSession($"bench-{i}")).ToArray();
+            JitSettling.Wait(JitQuiet, JitLimit);
             var cpu = Cpu();
             long allocated = GC.GetTotalAllocatedBytes();
             int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
