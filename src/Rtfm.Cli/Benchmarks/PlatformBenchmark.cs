@@ -23,6 +23,12 @@ internal static class PlatformBenchmark
     private const int SceneSeed = 11;
     private const int InputFrames = 4;
 
+    /// <summary>Warm-up steps of the silo (a walk of its own): code run once per kept frame (a third of the
+    /// steps) gets past tiered compilation's 30 calls too.</summary>
+    private const int SiloWarmUpSteps = 96;
+
+    private static readonly TimeSpan JitQuiet = TimeSpan.FromMilliseconds(500), JitLimit = TimeSpan.FromSeconds(15);
+
     public static string Run(int threads, int steps, int rounds, TextWriter stdout)
     {
         var weights = ModelWeights.RandomInit(ModelConfig.Tiny, 1);
@@ -37,7 +43,7 @@ internal static class PlatformBenchmark
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, each a {steps}-step random walk in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, untrained weights), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, each a {steps}-step random walk in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, untrained weights), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Before the clock starts, the silo has run a {SiloWarmUpSteps}-step walk of its own and both peers wait until the JIT has compiled nothing for {JitQuiet.TotalSeconds:F1} s: a long-running silo's steady state, not tiered compilation's first seconds. Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
         md.AppendLine();
         md.AppendLine("CPU ms/frame is the process's CPU time (all threads) per frame: it counts the platform's extra work even when other load on the machine makes wall-clock rates swing.");
         md.AppendLine();
@@ -51,7 +57,7 @@ internal static class PlatformBenchmark
             for (int r = 0; r < rounds; r++)
             {
                 var e = Engine(weights, threads, inputs, inputPoses, k, paths);
-                var g = ThroughGrains(weights, threads, inputs, inputPoses, k, paths);
+                var g = ThroughGrains(weights, threads, scene, inputs, inputPoses, k, paths);
                 engineFps = Math.Max(engineFps, e.Fps);
                 grainFps = Math.Max(grainFps, g.Fps);
                 engineCpu = Math.Min(engineCpu, e.CpuMs);
@@ -72,6 +78,7 @@ internal static class PlatformBenchmark
         var session = new LocalWorldSession(model, new SpatialMemory(), k, 1);
         for (int i = 0; i < inputs.Length; i++) session.AddInputFrame(inputs[i], inputPoses[i]);
         for (int i = 0; i < 3; i++) model.Render(inputPoses[0], k, [], (ulong)i); // warm-up
+        JitSettling.Wait(JitQuiet, JitLimit);
         var cpu = Cpu();
         long allocated = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
@@ -87,14 +94,15 @@ internal static class PlatformBenchmark
 
     public static double EngineAllocation { get; private set; }
 
-    private static (double Fps, double CpuMs) ThroughGrains(ModelWeights weights, int threads, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
+    private static (double Fps, double CpuMs) ThroughGrains(ModelWeights weights, int threads, Scene scene, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
     {
         string data = Path.Combine(Path.GetTempPath(), $"rtfm-bench-{Environment.ProcessId}-{paths.Length}");
         try
         {
-            using var silo = new SiloFrameSource(weights, null, data, threads, TextWriter.Null);
+            using var silo = new SiloFrameSource(weights, null, data, threads, TextWriter.Null, Trajectories.RandomWalk(scene, SiloWarmUpSteps, 99));
             silo.Start(inputs, inputPoses, k);
             var sessions = paths.Select((_, i) => silo.OpenSession($"bench-{i}")).ToArray();
+            JitSettling.Wait(JitQuiet, JitLimit);
             var cpu = Cpu();
             long allocated = GC.GetTotalAllocatedBytes();
             int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
