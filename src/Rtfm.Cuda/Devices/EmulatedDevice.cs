@@ -173,6 +173,24 @@ public sealed unsafe class EmulatedDevice : ICudaDevice
             set => InjectedFault = Tuple.Create(value.At, value.Error);
         }
         private volatile CudaException? _sticky;
+        private readonly List<EmulatedStream> _streams = [];
+
+        public void Register(EmulatedStream stream)
+        {
+            lock (_streams) _streams.Add(stream);
+        }
+
+        /// <summary>
+        /// Waits until no stream has queued or running work, as cuMemFree synchronises the device:
+        /// memory freed (also by a finalizer) while a queued kernel still reads it would hand the
+        /// kernel freed memory.
+        /// </summary>
+        public void WaitAllIdle()
+        {
+            EmulatedStream[] streams;
+            lock (_streams) streams = [.. _streams];
+            foreach (var stream in streams) stream.WaitIdle();
+        }
 
         public void Fault(CudaException error)
         {
@@ -208,8 +226,21 @@ public sealed unsafe class EmulatedDevice : ICudaDevice
         public EmulatedStream(EmulatedGpu gpu)
         {
             _gpu = gpu;
-            var worker = new Thread(Work) { IsBackground = true, Name = "emulated CUDA stream" };
-            worker.Start();
+            _worker = new Thread(Work) { IsBackground = true, Name = "emulated CUDA stream" };
+            _worker.Start();
+            gpu.Register(this);
+        }
+
+        private readonly Thread _worker;
+
+        /// <summary>Waits for queued and running work, reporting nothing (errors stay for the next synchronising call).</summary>
+        public void WaitIdle()
+        {
+            if (Thread.CurrentThread == _worker) return;
+            lock (_lock)
+            {
+                while ((_queue.Count > 0 && !_stopped) || _running) Monitor.Wait(_lock);
+            }
         }
 
         public void Enqueue(Action operation)
@@ -324,6 +355,7 @@ public sealed unsafe class EmulatedDevice : ICudaDevice
         private void Free()
         {
             if (Interlocked.Exchange(ref _freed, 1) != 0) return;
+            _gpu.WaitAllIdle();
             NativeMemory.AlignedFree((void*)Pointer.Address);
             Interlocked.Add(ref _gpu.Allocated, -_charged);
         }
