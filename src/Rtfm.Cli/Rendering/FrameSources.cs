@@ -105,8 +105,7 @@ internal sealed class SiloFrameSource : IFrameSource
         _host.StartAsync().GetAwaiter().GetResult();
         stdout.WriteLine($"silo:   in-process Orleans silo on localhost clustering, embedded stores in {dataDirectory} (started in {clock.Elapsed.TotalSeconds:F1} s)");
         _grains = _host.Services.GetRequiredService<IGrainFactory>();
-        var c = weights.Config;
-        _blockBytes = 2L * c.Depth * c.TokensPerFrame * c.Width * sizeof(float);
+        _blockBytes = RtfmModel.BlockBytes(weights.Config);
     }
 
     public string Engine => "world + session grains on an in-process silo (CPU engine)";
