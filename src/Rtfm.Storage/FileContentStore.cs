@@ -18,19 +18,28 @@ public sealed class FileContentStore : IContentStore
 
     private string PathOf(ContentName name) => Path.Combine(_root, name.Hex[..2], name.Hex[2..4], name.Hex);
 
-    public async Task<ContentName> PutAsync(ReadOnlyMemory<byte> content, bool durable = true, CancellationToken cancellationToken = default)
+    public Task<ContentName> PutAsync(ReadOnlyMemory<byte> content, bool durable = true, CancellationToken cancellationToken = default)
     {
-        var name = ContentName.Of(content.Span);
+        try { return Task.FromResult(Put(content.Span, durable, cancellationToken)); }
+        catch (Exception ex) { return Task.FromException<ContentName>(ex); }
+    }
+
+    private ContentName Put(ReadOnlySpan<byte> content, bool durable, CancellationToken cancellationToken)
+    {
+        var name = ContentName.Of(content);
         string path = PathOf(name);
         if (File.Exists(path)) return name; // same name, same bytes: nothing to do
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
-            await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            // Synchronous writes on the calling thread: on Linux a FileStream's "async" write is a
+            // blocking write queued to the thread pool, and the silo calls this from its idle-priority
+            // background thread precisely so that the write never competes with a render.
+            cancellationToken.ThrowIfCancellationRequested();
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                await fs.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-                await fs.FlushAsync(cancellationToken).ConfigureAwait(false);
+                fs.Write(content);
                 if (durable) fs.Flush(flushToDisk: true);
             }
             File.Move(tmp, path, overwrite: true); // a concurrent writer of the same name wrote the same bytes

@@ -29,7 +29,7 @@ internal static class PlatformBenchmark
 
     private static readonly TimeSpan JitQuiet = TimeSpan.FromMilliseconds(500), JitLimit = TimeSpan.FromSeconds(15);
 
-    public static string Run(int threads, int steps, int rounds, TextWriter stdout)
+    public static string Run(int threads, int steps, int rounds, IReadOnlyList<int> sessionCounts, TextWriter stdout)
     {
         var weights = ModelWeights.RandomInit(ModelConfig.Tiny, 1);
         var scene = SceneGenerator.Generate(SceneSeed);
@@ -50,7 +50,7 @@ internal static class PlatformBenchmark
         md.AppendLine("| sessions | steps | engine alone frames/s | grains frames/s | grains / engine | overhead | engine CPU ms/frame | grains CPU ms/frame | CPU overhead |");
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         stdout.WriteLine("sessions  engine fps  grains fps  ratio   engine cpu ms  grains cpu ms");
-        foreach (int n in new[] { 1, 2, 4 })
+        foreach (int n in sessionCounts)
         {
             var paths = Enumerable.Range(0, n).Select(i => Trajectories.RandomWalk(scene, steps, 100 + i)).ToArray();
             double engineFps = 0, grainFps = 0, engineCpu = double.MaxValue, grainCpu = double.MaxValue;
@@ -64,7 +64,8 @@ internal static class PlatformBenchmark
                 grainCpu = Math.Min(grainCpu, g.CpuMs);
             }
             double ratio = grainFps / engineFps;
-            stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {LastBreakdown}; engine alone allocated {EngineAllocation:F1} MiB/step");
+            stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {LastBreakdown}; {EngineBusy}; engine alone allocated {EngineAllocation:F1} MiB/step");
+            stdout.WriteLine($"          grains CPU ms/frame by thread: {LastThreads}");
             md.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {n * steps} | {engineFps:F1} | {grainFps:F1} | {ratio:P0} | {1 - ratio:P0} | {engineCpu:F1} | {grainCpu:F1} | {grainCpu / engineCpu - 1:P0} |");
         }
         return md.ToString();
@@ -83,8 +84,10 @@ internal static class PlatformBenchmark
         long allocated = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
         int total = 0;
+        double busy = 0;
         for (int s = 0; s < paths[0].Count; s++)
-            foreach (var path in paths) { session.Step(path[s]); total++; }
+            foreach (var path in paths) { var st = session.Step(path[s]); busy += st.RenderMilliseconds + st.EncodeMilliseconds; total++; }
+        EngineBusy = $"engine alone {busy / total:F1} ms/frame render+encode";
         EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;
         return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
     }
@@ -93,6 +96,10 @@ internal static class PlatformBenchmark
     public static string LastBreakdown { get; private set; } = "";
 
     public static double EngineAllocation { get; private set; }
+
+    public static string EngineBusy { get; private set; } = "";
+
+    public static string LastThreads { get; private set; } = "";
 
     private static (double Fps, double CpuMs) ThroughGrains(ModelWeights weights, int threads, Scene scene, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
     {
@@ -106,6 +113,8 @@ internal static class PlatformBenchmark
             var cpu = Cpu();
             long allocated = GC.GetTotalAllocatedBytes();
             int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+            var usage0 = silo.EngineUsage;
+            var threads0 = ThreadCpu.Snapshot();
             var clock = Stopwatch.StartNew();
             var results = new System.Collections.Concurrent.ConcurrentBag<StepResult>();
             var tasks = paths.Select((path, i) => Task.Run(async () =>
@@ -118,6 +127,9 @@ internal static class PlatformBenchmark
             // What the sessions kept is written behind: the clock runs until it is all stored.
             Task.WaitAll(sessions.Select(s => s.FlushAsync()).ToArray());
             int total = paths.Sum(p => p.Count);
+            var usage1 = silo.EngineUsage;
+            LastThreads = ThreadCpu.PerFrame(threads0, ThreadCpu.Snapshot(), total);
+            LastBreakdown += $"; engine busy {(usage1.Busy - usage0.Busy) / clock.Elapsed:P0} of the clock, {(usage1.Busy - usage0.Busy).TotalMilliseconds / total:F1} ms/frame over {usage1.Requests - usage0.Requests} requests";
             EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;
         return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
         }

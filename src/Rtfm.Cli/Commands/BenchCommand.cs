@@ -25,11 +25,16 @@ internal static class BenchCommand
         var pThreads = CommonOptions.Threads();
         var pFrames = CommonOptions.PositiveInt("--frames", "steps per session", 48, 10_000);
         var pRounds = CommonOptions.PositiveInt("--rounds", "alternating rounds per session count (the best is reported)", 3, 20);
+        var pSessions = new Option<string>("--sessions") { Description = "concurrent session counts to measure, comma-separated", DefaultValueFactory = _ => "1,2,4" };
         var pOutput = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
-        var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pRounds, pOutput };
+        var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pRounds, pSessions, pOutput };
         platform.SetAction(p =>
         {
-            var report = PlatformBenchmark.Run(p.GetValue(pThreads), p.GetValue(pFrames), p.GetValue(pRounds), stdout);
+            int[] counts;
+            try { counts = p.GetValue(pSessions)!.Split(',').Select(x => int.Parse(x.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray(); }
+            catch (FormatException) { throw new UsageException($"--sessions '{p.GetValue(pSessions)}' must be comma-separated session counts"); }
+            if (counts.Length == 0 || counts.Any(x => x < 1 || x > 64)) throw new UsageException("--sessions counts must be between 1 and 64");
+            var report = PlatformBenchmark.Run(p.GetValue(pThreads), p.GetValue(pFrames), p.GetValue(pRounds), counts, stdout);
             int t = p.GetValue(pThreads);
             BenchmarkReport.WriteSection(p.GetValue(pOutput)!, t == 0 ? "platform" : $"platform-threads{t}", report);
             stdout.WriteLine($"wrote {p.GetValue(pOutput)}");

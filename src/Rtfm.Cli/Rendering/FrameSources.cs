@@ -110,6 +110,9 @@ internal sealed class SiloFrameSource : IFrameSource
 
     public string Engine => "world + session grains on an in-process silo (CPU engine)";
 
+    /// <summary>The silo's CPU engine: time spent on requests and how many ran (benchmark diagnostics).</summary>
+    public (TimeSpan Busy, long Requests) EngineUsage => _host.Services.GetRequiredService<Rtfm.Grains.Services.RenderEngine>().CpuEngineUsage;
+
     /// <summary>A free loopback port, so a demo never collides with another silo on the machine.</summary>
     internal static int FreePort()
     {

@@ -133,6 +133,7 @@ public static class RtfmSiloBuilderExtensions
         if (options.WriteBehind.MaxPendingFrames < 1 || options.WriteBehind.MaxPendingViews < 1)
             throw new ArgumentException("RtfmPlatformOptions.WriteBehind bounds must be at least 1");
         builder.Services.AddSingleton(options.WriteBehind);
+        builder.Services.AddSingleton<BackgroundWork>();
         builder.Services.AddSingleton<RenderEngine>();
         if (options.Render != "none") builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, RenderEngineWarmUp>();
         return builder;

@@ -8,7 +8,8 @@
 //   so the CPU engine renders the same frame from them. An error that leaves the device unusable
 //   (an illegal address, a failed launch) also retires the GPU: every later request runs on the
 //   CPU engine, the silo's health says why, and the log says so once.
-// Work runs on the thread pool, off the Orleans scheduler.
+// Work runs off the Orleans scheduler: CPU engine requests on the engine's own thread (EngineThread),
+// GPU requests on the thread pool.
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Fallback;
@@ -39,6 +40,10 @@ public sealed class WriteBehindOptions
 
     /// <summary>Cached views a session may hold unwritten (~10 KB each); the oldest is dropped beyond.</summary>
     public int MaxPendingViews { get; set; } = 512;
+
+    /// <summary>Write behind on a thread at idle CPU priority (BackgroundWork), so that storing what sessions keep
+    /// never preempts a render; false: at normal priority.</summary>
+    public bool LowPriority { get; set; } = true;
 }
 
 /// <summary>The silo's render queue is full: try again later or on another silo.</summary>
@@ -50,7 +55,7 @@ public sealed partial class RenderEngine : IDisposable
     private static readonly ResiliencePropertyKey<string> WorkName = new("rtfm.work");
 
     private readonly PlatformModel _platform;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly EngineThread _engineThread = new("rtfm-engine");
     private readonly RenderEngineOptions _options;
     private readonly PlatformHealth? _health;
     private readonly ILogger<RenderEngine> _logger;
@@ -122,6 +127,9 @@ public sealed partial class RenderEngine : IDisposable
 
     public int CachedBlocks { get { lock (_cacheLock) return _cache.Count; } }
 
+    /// <summary>Time the CPU engine spent on requests, and how many it ran, since the silo started.</summary>
+    public (TimeSpan Busy, long Requests) CpuEngineUsage => _engineThread.Usage;
+
     /// <summary>The GPU's render pool (lanes, device KV cache); null on a CPU silo.</summary>
     public CudaRenderPool? Gpu => _pool;
 
@@ -160,7 +168,8 @@ public sealed partial class RenderEngine : IDisposable
                     }
                 }).ConfigureAwait(false);
             }
-            return await Task.Run(() => OnCpu(cpu)).ConfigureAwait(false);
+            var model = _cpu.Value;
+            return await _engineThread.Run(() => cpu(model)).ConfigureAwait(false);
         }
         finally
         {
@@ -168,13 +177,11 @@ public sealed partial class RenderEngine : IDisposable
         }
     }
 
-    // The CPU engine's model is not thread-safe: one request at a time.
+    // A GPU request failing over: it runs on the CPU engine's thread, in turn with the others.
     private T OnCpu<T>(Func<RtfmModel, T> work)
     {
         var model = _cpu.Value;
-        _gate.Wait();
-        try { return work(model); }
-        finally { _gate.Release(); }
+        return _engineThread.Run(() => work(model)).GetAwaiter().GetResult();
     }
 
     private void OnCudaError(CudaException error, string what)
@@ -204,12 +211,14 @@ public sealed partial class RenderEngine : IDisposable
     public Task<KvBlock> EncodeAsync(RgbImage frame, Pose pose, Intrinsics intrinsics, string? key = null) =>
         QueueAsync(p => p.Encode(frame, pose, intrinsics, key), m => m.Encode(frame, pose, intrinsics), "encode");
 
-    /// <summary>The stored form of a block (a host block: nothing runs on the engine).</summary>
-    public Task<byte[]> SerializeAsync(KvBlock block)
+    /// <summary>The stored form of a block. A host block needs nothing of the engine: it is serialised on the
+    /// thread pool, or with <paramref name="inline"/> on the calling thread (the silo's background thread).</summary>
+    public Task<byte[]> SerializeAsync(KvBlock block, bool inline = false)
     {
         ArgumentNullException.ThrowIfNull(block);
         var model = _pool?.Model ?? _cpu.Value;
-        return block.IsOnHost ? Task.Run(() => model.SerializeBlock(block)) : RunAsync(m => m.SerializeBlock(block));
+        if (!block.IsOnHost) return RunAsync(m => m.SerializeBlock(block));
+        return inline ? Task.FromResult(model.SerializeBlock(block)) : Task.Run(() => model.SerializeBlock(block));
     }
 
     /// <summary>Loads a stored block into host memory; null when it is corrupt or from another model (the caller re-encodes).</summary>
@@ -266,8 +275,8 @@ public sealed partial class RenderEngine : IDisposable
     public void Dispose()
     {
         _pool?.Dispose();
+        _engineThread.Dispose();
         if (_cpu.IsValueCreated) _cpu.Value.Dispose();
-        _gate.Dispose();
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Render queue full ({MaxWaiting} waiting): refusing a render")]

@@ -24,6 +24,7 @@ public sealed partial class SessionGrain(
     RenderEngine engine,
     IWorldContentStores stores,
     WriteBehindOptions writeBehind,
+    BackgroundWork background,
     PlatformHealth health,
     ILogger<SessionGrain> logger,
     [PersistentState("session", RtfmStorageNames.State)] IPersistentState<SessionState> state) : Grain, ISessionGrain
@@ -47,7 +48,7 @@ public sealed partial class SessionGrain(
         _worldSeed = BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(worldId)), 0);
         _last = null;
         _content = stores.ForWorld(worldId);
-        _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, writeBehind, health, logger);
+        _writes = new SessionWriteBehind(worldId, GrainFactory, _content, engine, background, writeBehind, health, logger);
         if (state.State.WorldId != worldId)
         {
             state.State.WorldId = worldId;

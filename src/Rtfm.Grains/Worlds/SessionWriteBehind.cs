@@ -7,7 +7,9 @@
 // frames by count (each holds a KV block in memory), cached views by count, oldest view dropped
 // first (a view is a cache: losing one costs a re-render). With storage down, steps keep
 // rendering until the frame bound is reached, then fail clearly until storage is back.
-// Everything here runs on the owning grain's scheduler (one thread at a time): no locks.
+// Everything here runs on the owning grain's scheduler (one thread at a time): no locks. The
+// storage work itself (hashing, serialising, writing objects) runs on the silo's background
+// thread (BackgroundWork, idle CPU priority), so that it never preempts a render.
 using Microsoft.Extensions.Logging;
 using Rtfm.Grains.Abstractions;
 using Rtfm.Grains.Services;
@@ -17,7 +19,7 @@ using Rtfm.Storage;
 namespace Rtfm.Grains.Worlds;
 
 internal sealed partial class SessionWriteBehind(
-    string worldId, IGrainFactory grains, IContentStore content, RenderEngine engine, WriteBehindOptions options, PlatformHealth health, ILogger logger)
+    string worldId, IGrainFactory grains, IContentStore content, RenderEngine engine, BackgroundWork background, WriteBehindOptions options, PlatformHealth health, ILogger logger)
 {
     private bool _failing;
     /// <summary>A generated frame kept as memory, with its image bytes and its (possibly still encoding) KV block.</summary>
@@ -174,9 +176,9 @@ internal sealed partial class SessionWriteBehind(
     {
         // Content first, then the references to it: a crash in between leaves an unreferenced
         // object (harmless, deduplicated on the next write), never a reference to nothing.
-        await content.PutAsync(f.Png);
+        await background.Run(() => content.PutAsync(f.Png));
         var block = await f.Block;
-        var kvName = await content.PutAsync(await engine.SerializeAsync(block));
+        var kvName = await background.Run(async () => await content.PutAsync(await engine.SerializeAsync(block, inline: true)));
         var record = f.Record with { KvName = kvName.Value, KvModelVersion = engine.ModelId };
         f.TileAdded ??= await grains.GetGrain<ISpatialTileGrain>(f.Cell.Key(worldId)).AddFramesAsync([record]);
         if (f.TileAdded > 0) await grains.GetGrain<IWorldGrain>(worldId).FramesAddedAsync(f.Cell, f.TileAdded.Value);
@@ -184,7 +186,7 @@ internal sealed partial class SessionWriteBehind(
 
     private async Task WriteViewAsync(PendingView v)
     {
-        var name = await content.PutAsync(v.Png, durable: false);
+        var name = await background.Run(() => content.PutAsync(v.Png, durable: false));
         await grains.GetGrain<ISpatialTileGrain>(v.Cell.Key(worldId)).AddViewAsync(new ViewRecord(v.Pose, name.Value));
     }
 
