@@ -1,13 +1,26 @@
 // A spatial tile: the frames whose camera lies in one ground cell of one world. Small state
-// (references only), written on every change; a change whose write fails is undone in memory,
-// so memory never claims what storage does not hold and a retried change applies once.
+// (references only), written on every change of its frames; a frame change whose write fails
+// is undone in memory, so memory never claims what storage does not hold and a retried change
+// applies once. Its cached views (the images rendered from exact poses, a cache that only saves
+// re-renders) are written lazily: with the next frame change or ViewWriteDelay after the first
+// unwritten one, and on deactivation. A session adds a view on most steps; writing the tile's
+// whole state each time cost the silo a state write per frame (docs/decisions.md). A crash loses
+// at most the last ViewWriteDelay of views: those poses are rendered again.
+using Microsoft.Extensions.Logging;
 using Rtfm.Grains.Abstractions;
 
 namespace Rtfm.Grains.Worlds;
 
-public sealed class SpatialTileGrain(
-    [PersistentState("tile", RtfmStorageNames.State)] IPersistentState<TileState> state) : Grain, ISpatialTileGrain
+public sealed partial class SpatialTileGrain(
+    [PersistentState("tile", RtfmStorageNames.State)] IPersistentState<TileState> state,
+    ILogger<SpatialTileGrain> logger) : Grain, ISpatialTileGrain
 {
+    /// <summary>How long a cached view may stay unwritten.</summary>
+    public static readonly TimeSpan ViewWriteDelay = TimeSpan.FromSeconds(2);
+
+    private bool _viewsUnwritten;
+    private IGrainTimer? _viewWrite;
+
     public async Task<int> AddFramesAsync(IReadOnlyList<FrameRecord> frames)
     {
         ArgumentNullException.ThrowIfNull(frames);
@@ -43,19 +56,65 @@ public sealed class SpatialTileGrain(
     public Task<string?> GetViewAsync(PoseDto pose) =>
         Task.FromResult(state.State.Views.FirstOrDefault(v => v.Pose == pose)?.ImageName);
 
-    public async Task AddViewAsync(ViewRecord view)
+    public Task AddViewAsync(ViewRecord view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        if (state.State.Views.Any(v => v.Pose == view.Pose)) return;
-        var views = state.State.Views.ToList();
+        if (state.State.Views.Any(v => v.Pose == view.Pose)) return Task.CompletedTask;
         state.State.Views.Add(view);
         if (state.State.Views.Count > MaxViews) state.State.Views.RemoveAt(0);
-        await WriteOrUndoAsync(() => state.State.Views = views);
+        _viewsUnwritten = true;
+        _viewWrite ??= this.RegisterGrainTimer(WriteViewsAsync, new GrainTimerCreationOptions(ViewWriteDelay, Timeout.InfiniteTimeSpan));
+        return Task.CompletedTask;
+    }
+
+    private async Task WriteViewsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_viewsUnwritten)
+            {
+                await state.WriteStateAsync(cancellationToken);
+                _viewsUnwritten = false;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The views stay in memory and are tried again (a frame change writes them too).
+            LogViewWriteFailed(logger, this.GetPrimaryKeyString(), ex.Message);
+        }
+        finally
+        {
+            // A one-shot timer: disposed after its callback (disposing it inside would cancel the write).
+            var timer = _viewWrite;
+            _viewWrite = null;
+            timer?.Dispose();
+            if (_viewsUnwritten && !cancellationToken.IsCancellationRequested)
+                _viewWrite = this.RegisterGrainTimer(WriteViewsAsync, new GrainTimerCreationOptions(ViewWriteDelay, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _viewWrite?.Dispose();
+        _viewWrite = null;
+        if (_viewsUnwritten)
+        {
+            try { await state.WriteStateAsync(cancellationToken); }
+            catch (Exception ex)
+            {
+                LogViewWriteFailed(logger, this.GetPrimaryKeyString(), ex.Message);
+            }
+        }
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     private async Task WriteOrUndoAsync(Action undo)
     {
-        try { await state.WriteStateAsync(); }
+        try
+        {
+            await state.WriteStateAsync();
+            _viewsUnwritten = false; // the write carried them
+        }
         catch
         {
             undo();
@@ -63,9 +122,15 @@ public sealed class SpatialTileGrain(
         }
     }
 
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Tile {Tile}: writing its cached views failed ({Reason}); they stay in memory and are written later")]
+    private static partial void LogViewWriteFailed(ILogger logger, string tile, string reason);
+
     public async Task<IReadOnlyList<FrameRecord>> ClearAsync()
     {
         var frames = state.State.Frames.ToArray();
+        _viewWrite?.Dispose();
+        _viewWrite = null;
+        _viewsUnwritten = false;
         await state.ClearStateAsync();
         state.State = new TileState(); // Orleans does not reset the state object on clear
         DeactivateOnIdle();
