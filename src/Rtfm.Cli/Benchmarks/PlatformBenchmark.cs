@@ -90,12 +90,14 @@ internal static class PlatformBenchmark
         JitSettling.Wait(JitQuiet, JitLimit);
         var cpu = Cpu();
         long allocated = GC.GetTotalAllocatedBytes();
+        var esw0 = ThreadCpu.Switches("rtfm-cpu");
         var clock = Stopwatch.StartNew();
         int total = 0;
         double busy = 0;
         for (int s = 0; s < paths[0].Count; s++)
             foreach (var path in paths) { var st = session.Step(path[s]); busy += st.RenderMilliseconds + st.EncodeMilliseconds; total++; }
-        EngineBusy = $"engine alone {busy / total:F1} ms/frame render+encode";
+        var esw1 = ThreadCpu.Switches("rtfm-cpu");
+        EngineBusy = $"engine alone {busy / total:F1} ms/frame render+encode, rtfm-cpu switches/frame involuntary {(esw1.Involuntary - esw0.Involuntary) / (double)total:F1} voluntary {(esw1.Voluntary - esw0.Voluntary) / (double)total:F1}";
         EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;
         return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
     }
@@ -125,6 +127,7 @@ internal static class PlatformBenchmark
             int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
             var usage0 = silo.EngineUsage;
             var threads0 = ThreadCpu.Snapshot();
+            var sw0 = ThreadCpu.Switches("rtfm-cpu"); var sx0 = ThreadCpu.Switches("rtfm-engine");
             var clock = Stopwatch.StartNew();
             var results = new System.Collections.Concurrent.ConcurrentBag<StepResult>();
             var tasks = paths.Select((path, i) => Task.Run(async () =>
@@ -139,6 +142,8 @@ internal static class PlatformBenchmark
             int total = paths.Sum(p => p.Count);
             var usage1 = silo.EngineUsage;
             LastThreads = ThreadCpu.PerFrame(threads0, ThreadCpu.Snapshot(), total);
+            var sw1 = ThreadCpu.Switches("rtfm-cpu"); var sx1 = ThreadCpu.Switches("rtfm-engine");
+            LastThreads += $"; rtfm-cpu switches/frame involuntary {(sw1.Involuntary - sw0.Involuntary) / (double)total:F1} voluntary {(sw1.Voluntary - sw0.Voluntary) / (double)total:F1}; rtfm-engine inv {(sx1.Involuntary - sx0.Involuntary) / (double)total:F1} vol {(sx1.Voluntary - sx0.Voluntary) / (double)total:F1}";
             LastEngineBusy = $"busy {(usage1.Busy - usage0.Busy) / clock.Elapsed:P0}, {(usage1.Busy - usage0.Busy).TotalMilliseconds / total:F1} ms/frame";
             LastBreakdown += $"; engine {LastEngineBusy} over {usage1.Requests - usage0.Requests} requests";
             EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;

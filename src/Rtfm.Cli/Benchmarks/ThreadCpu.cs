@@ -27,6 +27,28 @@ internal static class ThreadCpu
         return result;
     }
 
+    /// <summary>Involuntary and voluntary context switches of the threads named <paramref name="prefix"/>*.</summary>
+    public static (long Involuntary, long Voluntary) Switches(string prefix)
+    {
+        long inv = 0, vol = 0;
+        const string tasks = "/proc/self/task";
+        if (!Directory.Exists(tasks)) return (0, 0);
+        foreach (var dir in Directory.EnumerateDirectories(tasks))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(dir, "comm")).StartsWith(prefix, StringComparison.Ordinal)) continue;
+                foreach (var line in File.ReadLines(Path.Combine(dir, "status")))
+                {
+                    if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) inv += long.Parse(line[27..].Trim(), CultureInfo.InvariantCulture);
+                    else if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) vol += long.Parse(line[24..].Trim(), CultureInfo.InvariantCulture);
+                }
+            }
+            catch (IOException) { }
+        }
+        return (inv, vol);
+    }
+
     /// <summary>ms of CPU per <paramref name="frames"/> between two snapshots, by thread name, largest first.</summary>
     public static string PerFrame(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after, int frames)
     {

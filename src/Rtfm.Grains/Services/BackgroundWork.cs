@@ -11,7 +11,6 @@
 // Work queued here runs in order; awaits inside it resume here (the task scheduler is
 // captured), library code that continues elsewhere (ConfigureAwait(false)) does so.
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 namespace Rtfm.Grains.Services;
@@ -48,23 +47,9 @@ public sealed partial class BackgroundWork : TaskScheduler, IDisposable
 
     private void Loop()
     {
-        if (LowPriority) Priority = LowerThisThread();
+        if (LowPriority) Priority = CpuPriority.ToIdle();
         LogPriority(_logger, Priority);
         foreach (var task in _queue.GetConsumingEnumerable()) TryExecuteTask(task);
-    }
-
-    private static string LowerThisThread()
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            // sched_setscheduler(0, ...) applies to the calling thread on Linux; SCHED_IDLE needs no privilege.
-            var param = new SchedParam();
-            if (SchedSetScheduler(0, SchedIdle, ref param) == 0) return "SCHED_IDLE";
-            if (SetPriority(0, 0, 19) == 0) return "nice 19";
-            return "normal (the OS refused a lower priority)";
-        }
-        Thread.CurrentThread.Priority = ThreadPriority.Lowest;
-        return "lowest";
     }
 
     protected override void QueueTask(Task task)
@@ -88,20 +73,6 @@ public sealed partial class BackgroundWork : TaskScheduler, IDisposable
         _queue.CompleteAdding();
         _thread.Join();
     }
-
-    private const int SchedIdle = 5;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct SchedParam
-    {
-        public int Priority;
-    }
-
-    [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
-    private static partial int SchedSetScheduler(int pid, int policy, ref SchedParam param);
-
-    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
-    private static partial int SetPriority(int which, int who, int priority);
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Write-behind runs on its own thread at {Priority} priority")]
     private static partial void LogPriority(ILogger logger, string priority);
