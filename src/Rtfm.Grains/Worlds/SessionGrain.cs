@@ -80,6 +80,9 @@ public sealed partial class SessionGrain(
         // What this session kept but has not written yet, snapshot before the tiles are read: a
         // frame that lands in its tile meanwhile is then seen at least once (deduplicated below).
         var pending = _writes.Frames();
+        // Likewise a view of exactly this pose that is not yet in its tile: once the tiles are read it
+        // may have moved from the queue to the tile, and then neither would answer.
+        byte[]? pendingView = _writes.ViewImage(request.Pose);
         // The nine tiles are read in parallel: one round trip, not nine. A tile that cannot be read
         // (storage down while it activates) counts as empty: the step renders from what is in memory.
         string worldId = _worldId;
@@ -106,7 +109,7 @@ public sealed partial class SessionGrain(
         var exact = candidates.FirstOrDefault(c => c.Frame.Pose == request.Pose);
         byte[]? remembered = exact.Frame is not null && pendingByImage.TryGetValue(exact.Frame.ImageName, out var pendingExact)
             ? pendingExact.Png
-            : exact.Frame is null ? _writes.ViewImage(request.Pose) : null;
+            : exact.Frame is null ? pendingView : null;
         if (remembered is null)
         {
             try
