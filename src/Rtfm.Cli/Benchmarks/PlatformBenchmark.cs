@@ -54,23 +54,22 @@ internal static class PlatformBenchmark
         foreach (int n in sessionCounts)
         {
             var paths = Enumerable.Range(0, n).Select(i => Trajectories.RandomWalk(scene, steps, 100 + i)).ToArray();
-            double engineFps = 0, grainFps = 0, engineCpu = double.MaxValue, grainCpu = double.MaxValue, engineMs = 0, engineSwitches = 0;
-            string bestThreads = "", bestBusy = "";
+            EngineRun? bestEngine = null;
+            GrainRun? bestGrains = null;
+            double engineCpu = double.MaxValue, grainCpu = double.MaxValue;
             for (int r = 0; r < rounds; r++)
             {
                 var e = Engine(weights, threads, inputs, inputPoses, k, paths);
                 var g = ThroughGrains(weights, threads, scene, inputs, inputPoses, k, paths);
-                if (e.Fps > engineFps) (engineMs, engineSwitches) = (LastEngineAloneMs, LastEngineAloneSwitches);
-                if (g.Fps > grainFps) (bestThreads, bestBusy) = (LastThreads, LastEngineBusy);
-                engineFps = Math.Max(engineFps, e.Fps);
-                grainFps = Math.Max(grainFps, g.Fps);
+                if (bestEngine is null || e.Fps > bestEngine.Fps) bestEngine = e;
+                if (bestGrains is null || g.Fps > bestGrains.Fps) bestGrains = g;
                 engineCpu = Math.Min(engineCpu, e.CpuMs);
                 grainCpu = Math.Min(grainCpu, g.CpuMs);
             }
-            double ratio = grainFps / engineFps;
-            stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {LastBreakdown}; {EngineBusy}; engine alone allocated {EngineAllocation:F1} MiB/step");
-            stdout.WriteLine($"          grains CPU ms/frame by thread: {LastThreads}");
-            whereCpu.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {engineMs:F1} ms/frame; rtfm-cpu involuntary switches/frame {engineSwitches:F1} | {bestBusy} | {bestThreads} |");
+            double engineFps = bestEngine!.Fps, grainFps = bestGrains!.Fps, ratio = grainFps / engineFps;
+            stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {bestGrains.Breakdown}; {bestEngine.Describe()}");
+            stdout.WriteLine($"          grains CPU ms/frame by thread: {bestGrains.Threads}");
+            whereCpu.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {bestEngine.MsPerFrame:F1} ms/frame; rtfm-cpu involuntary switches/frame {bestEngine.Involuntary:F1} | {bestGrains.EngineBusy} | {bestGrains.Threads} |");
             md.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {n * steps} | {engineFps:F1} | {grainFps:F1} | {ratio:P0} | {1 - ratio:P0} | {engineCpu:F1} | {grainCpu:F1} | {grainCpu / engineCpu - 1:P0} |");
         }
         md.AppendLine();
@@ -84,7 +83,17 @@ internal static class PlatformBenchmark
 
     private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
 
-    private static (double Fps, double CpuMs) Engine(ModelWeights weights, int threads, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
+    /// <summary>One round of the engine alone: rates, its render + encode time and its worker threads' context switches per frame.</summary>
+    private sealed record EngineRun(double Fps, double CpuMs, double MsPerFrame, double Involuntary, double Voluntary, double AllocatedMiB)
+    {
+        public string Describe() => string.Create(CultureInfo.InvariantCulture,
+            $"engine alone {MsPerFrame:F1} ms/frame render+encode, rtfm-cpu switches/frame involuntary {Involuntary:F1} voluntary {Voluntary:F1}; engine alone allocated {AllocatedMiB:F1} MiB/step");
+    }
+
+    /// <summary>One round through the grains: rates, where a step's time went, CPU by thread, and the silo's engine thread.</summary>
+    private sealed record GrainRun(double Fps, double CpuMs, string Breakdown, string Threads, string EngineBusy);
+
+    private static EngineRun Engine(ModelWeights weights, int threads, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
     {
         using var model = ModelLoading.Create(weights, threads, CpuIsa.Auto);
         var session = new LocalWorldSession(model, new SpatialMemory(), k, 1);
@@ -93,36 +102,18 @@ internal static class PlatformBenchmark
         JitSettling.Wait(JitQuiet, JitLimit);
         var cpu = Cpu();
         long allocated = GC.GetTotalAllocatedBytes();
-        var esw0 = ThreadCpu.Switches("rtfm-cpu");
+        var threads0 = ThreadCpu.Snapshot();
         var clock = Stopwatch.StartNew();
         int total = 0;
         double busy = 0;
         for (int s = 0; s < paths[0].Count; s++)
             foreach (var path in paths) { var st = session.Step(path[s]); busy += st.RenderMilliseconds + st.EncodeMilliseconds; total++; }
-        var esw1 = ThreadCpu.Switches("rtfm-cpu");
-        LastEngineAloneMs = busy / total;
-        LastEngineAloneSwitches = (esw1.Involuntary - esw0.Involuntary) / (double)total;
-        EngineBusy = $"engine alone {busy / total:F1} ms/frame render+encode, rtfm-cpu switches/frame involuntary {(esw1.Involuntary - esw0.Involuntary) / (double)total:F1} voluntary {(esw1.Voluntary - esw0.Voluntary) / (double)total:F1}";
-        EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;
-        return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
+        double fps = total / clock.Elapsed.TotalSeconds, cpuMs = (Cpu() - cpu).TotalMilliseconds / total;
+        var (involuntary, voluntary) = ThreadCpu.Switches(threads0, ThreadCpu.Snapshot(), "rtfm-cpu", total);
+        return new EngineRun(fps, cpuMs, busy / total, involuntary, voluntary, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total);
     }
 
-    /// <summary>Where the last grain run's step time went (diagnostics for the overhead).</summary>
-    public static string LastBreakdown { get; private set; } = "";
-
-    public static double EngineAllocation { get; private set; }
-
-    public static string EngineBusy { get; private set; } = "";
-
-    public static double LastEngineAloneMs { get; private set; }
-
-    public static double LastEngineAloneSwitches { get; private set; }
-
-    public static string LastThreads { get; private set; } = "";
-
-    public static string LastEngineBusy { get; private set; } = "";
-
-    private static (double Fps, double CpuMs) ThroughGrains(ModelWeights weights, int threads, Scene scene, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
+    private static GrainRun ThroughGrains(ModelWeights weights, int threads, Scene scene, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
     {
         string data = Path.Combine(Path.GetTempPath(), $"rtfm-bench-{Environment.ProcessId}-{paths.Length}");
         try
@@ -136,7 +127,6 @@ internal static class PlatformBenchmark
             int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
             var usage0 = silo.EngineUsage;
             var threads0 = ThreadCpu.Snapshot();
-            var sw0 = ThreadCpu.Switches("rtfm-cpu"); var sx0 = ThreadCpu.Switches("rtfm-engine");
             var clock = Stopwatch.StartNew();
             var results = new System.Collections.Concurrent.ConcurrentBag<StepResult>();
             var tasks = paths.Select((path, i) => Task.Run(async () =>
@@ -145,18 +135,18 @@ internal static class PlatformBenchmark
             })).ToArray();
             Task.WaitAll(tasks);
             var rendered = results.Where(r => !r.FromMemory).ToArray();
-            LastBreakdown = rendered.Length == 0 ? "" : $"in the silo per rendered step: {rendered.Average(r => r.TotalMilliseconds):F1} ms of which render {rendered.Average(r => r.RenderMilliseconds):F1} ms; {results.Count(r => r.WrittenBack)} kept, {results.Count(r => r.FromMemory)} from memory; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / results.Count:F1} MiB/step, GCs gen0 {GC.CollectionCount(0) - gen0} gen2 {GC.CollectionCount(2) - gen2}";
+            string breakdown = rendered.Length == 0 ? "" : $"in the silo per rendered step: {rendered.Average(r => r.TotalMilliseconds):F1} ms of which render {rendered.Average(r => r.RenderMilliseconds):F1} ms; {results.Count(r => r.WrittenBack)} kept, {results.Count(r => r.FromMemory)} from memory; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / results.Count:F1} MiB/step, GCs gen0 {GC.CollectionCount(0) - gen0} gen2 {GC.CollectionCount(2) - gen2}";
             // What the sessions kept is written behind: the clock runs until it is all stored.
             Task.WaitAll(sessions.Select(s => s.FlushAsync()).ToArray());
             int total = paths.Sum(p => p.Count);
+            double fps = total / clock.Elapsed.TotalSeconds, cpuMs = (Cpu() - cpu).TotalMilliseconds / total;
             var usage1 = silo.EngineUsage;
-            LastThreads = ThreadCpu.PerFrame(threads0, ThreadCpu.Snapshot(), total);
-            var sw1 = ThreadCpu.Switches("rtfm-cpu"); var sx1 = ThreadCpu.Switches("rtfm-engine");
-            LastThreads += $"; rtfm-cpu switches/frame involuntary {(sw1.Involuntary - sw0.Involuntary) / (double)total:F1} voluntary {(sw1.Voluntary - sw0.Voluntary) / (double)total:F1}; rtfm-engine inv {(sx1.Involuntary - sx0.Involuntary) / (double)total:F1} vol {(sx1.Voluntary - sx0.Voluntary) / (double)total:F1}";
-            LastEngineBusy = $"busy {(usage1.Busy - usage0.Busy) / clock.Elapsed:P0}, {(usage1.Busy - usage0.Busy).TotalMilliseconds / total:F1} ms/frame";
-            LastBreakdown += $"; engine {LastEngineBusy} over {usage1.Requests - usage0.Requests} requests";
-            EngineAllocation = (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total;
-        return (total / clock.Elapsed.TotalSeconds, (Cpu() - cpu).TotalMilliseconds / total);
+            var threads1 = ThreadCpu.Snapshot();
+            var worker = ThreadCpu.Switches(threads0, threads1, "rtfm-cpu", total);
+            var caller = ThreadCpu.Switches(threads0, threads1, "rtfm-engine", total);
+            string threadCpu = $"{ThreadCpu.PerFrame(threads0, threads1, total)}; rtfm-cpu switches/frame involuntary {worker.Involuntary:F1} voluntary {worker.Voluntary:F1}; rtfm-engine inv {caller.Involuntary:F1} vol {caller.Voluntary:F1}";
+            string engineBusy = $"busy {(usage1.Busy - usage0.Busy) / clock.Elapsed:P0}, {(usage1.Busy - usage0.Busy).TotalMilliseconds / total:F1} ms/frame";
+            return new GrainRun(fps, cpuMs, $"{breakdown}; engine {engineBusy} over {usage1.Requests - usage0.Requests} requests", threadCpu, engineBusy);
         }
         finally
         {

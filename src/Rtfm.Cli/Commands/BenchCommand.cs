@@ -30,10 +30,7 @@ internal static class BenchCommand
         var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pRounds, pSessions, pOutput };
         platform.SetAction(p =>
         {
-            int[] counts;
-            try { counts = p.GetValue(pSessions)!.Split(',').Select(x => int.Parse(x.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray(); }
-            catch (FormatException) { throw new UsageException($"--sessions '{p.GetValue(pSessions)}' must be comma-separated session counts"); }
-            if (counts.Length == 0 || counts.Any(x => x < 1 || x > 64)) throw new UsageException("--sessions counts must be between 1 and 64");
+            int[] counts = PositiveList("--sessions", p.GetValue(pSessions)!, "session counts", "counts", 64);
             var report = PlatformBenchmark.Run(p.GetValue(pThreads), p.GetValue(pFrames), p.GetValue(pRounds), counts, stdout);
             int t = p.GetValue(pThreads);
             BenchmarkReport.WriteSection(p.GetValue(pOutput)!, t == 0 ? "platform" : $"platform-threads{t}", report);
@@ -51,10 +48,7 @@ internal static class BenchCommand
         storage.SetAction(p =>
         {
             string blob = p.GetValue(sBlob) ?? throw new UsageException("no blob store: pass --blob CONNECTION or set RTFM_BLOB (Azurite: `source infra/test/azurite.sh && rtfm_azurite_start`, then --blob \"$RTFM_TEST_BLOB_CONNECTION\")");
-            int[] sizes;
-            try { sizes = p.GetValue(sSizes)!.Split(',').Select(x => int.Parse(x.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray(); }
-            catch (FormatException) { throw new UsageException($"--worlds '{p.GetValue(sSizes)}' must be comma-separated frame counts"); }
-            if (sizes.Any(x => x < 1 || x > 100_000)) throw new UsageException("--worlds sizes must be between 1 and 100000");
+            int[] sizes = PositiveList("--worlds", p.GetValue(sSizes)!, "frame counts", "sizes", 100_000);
             var report = StorageBenchmark.RunAsync(blob, sizes, stdout, stderr).GetAwaiter().GetResult();
             BenchmarkReport.WriteSection(p.GetValue(sOutput)!, "storage", report);
             stdout.WriteLine($"wrote {p.GetValue(sOutput)}");
@@ -69,5 +63,15 @@ internal static class BenchCommand
         var gpu = new Command("gpu", "CUDA device: every op against the reference, per-op and per-frame times; exit 1 with \"no CUDA device\" when none opens") { gDevice, gEmulate, gRepeats, gFrames };
         gpu.SetAction(p => GpuBenchmark.Run(p.GetValue(gDevice), p.GetValue(gEmulate), p.GetValue(gRepeats), p.GetValue(gFrames), stdout, stderr));
         return new Command("bench", "benchmarks (print tables, write docs/benchmarks.md)") { engine, platform, storage, gpu };
+    }
+
+    /// <summary>A comma-separated list of whole numbers in [1, <paramref name="max"/>], or a usage error naming the option.</summary>
+    private static int[] PositiveList(string option, string value, string what, string items, int max)
+    {
+        int[] list;
+        try { list = value.Split(',').Select(x => int.Parse(x.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray(); }
+        catch (FormatException) { throw new UsageException($"{option} '{value}' must be comma-separated {what}"); }
+        if (list.Any(x => x < 1 || x > max)) throw new UsageException($"{option} {items} must be between 1 and {max}");
+        return list;
     }
 }
