@@ -10,25 +10,23 @@
 // for room, so the writes are slowed, never starved for good.
 // Work queued here runs in order; awaits inside it resume here (the task scheduler is
 // captured), library code that continues elsewhere (ConfigureAwait(false)) does so.
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Rtfm.Grains.Services;
 
-public sealed partial class BackgroundWork : TaskScheduler, IDisposable
+public sealed partial class BackgroundWork : IDisposable
 {
-    private readonly BlockingCollection<Task> _queue = new();
-    private readonly Thread _thread;
-    private int _disposed;
-    private readonly ILogger<BackgroundWork> _logger;
+    private readonly DedicatedThread _thread;
 
     public BackgroundWork(WriteBehindOptions options, ILogger<BackgroundWork> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _logger = logger;
         LowPriority = options.LowPriority;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "rtfm-background" };
-        _thread.Start();
+        _thread = new DedicatedThread("rtfm-background", () =>
+        {
+            if (LowPriority) Priority = CpuPriority.ToIdle();
+            LogPriority(logger, Priority);
+        });
     }
 
     /// <summary>Whether the thread runs at idle priority (WriteBehindOptions.LowPriority).</summary>
@@ -38,41 +36,13 @@ public sealed partial class BackgroundWork : TaskScheduler, IDisposable
     public string Priority { get; private set; } = "normal";
 
     /// <summary>Runs <paramref name="work"/> on the background thread; its awaits resume there.</summary>
-    public Task<T> Run<T>(Func<Task<T>> work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap();
+    public Task<T> Run<T>(Func<Task<T>> work) => _thread.RunAsync(work);
 
     /// <inheritdoc cref="Run{T}(Func{Task{T}})"/>
-    public Task Run(Func<Task> work) =>
-        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap();
-
-    private void Loop()
-    {
-        if (LowPriority) Priority = CpuPriority.ToIdle();
-        LogPriority(_logger, Priority);
-        foreach (var task in _queue.GetConsumingEnumerable()) TryExecuteTask(task);
-    }
-
-    protected override void QueueTask(Task task)
-    {
-        try { _queue.Add(task); }
-        catch (InvalidOperationException) { throw new ObjectDisposedException(nameof(BackgroundWork), "the silo's background work is shut down"); }
-    }
-
-    // Inline only on the background thread itself (an await that completed synchronously).
-    protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) =>
-        Thread.CurrentThread == _thread && TryExecuteTask(task);
-
-    protected override IEnumerable<Task> GetScheduledTasks() => _queue.ToArray();
-
-    public override int MaximumConcurrencyLevel => 1;
+    public Task Run(Func<Task> work) => _thread.RunAsync(work);
 
     /// <summary>Runs what is queued, then stops the thread.</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _queue.CompleteAdding();
-        _thread.Join();
-    }
+    public void Dispose() => _thread.Dispose();
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Write-behind runs on its own thread at {Priority} priority")]
     private static partial void LogPriority(ILogger logger, string priority);

@@ -8,7 +8,7 @@
 //   so the CPU engine renders the same frame from them. An error that leaves the device unusable
 //   (an illegal address, a failed launch) also retires the GPU: every later request runs on the
 //   CPU engine, the silo's health says why, and the log says so once.
-// Work runs off the Orleans scheduler: CPU engine requests on the engine's own thread (EngineThread),
+// Work runs off the Orleans scheduler: CPU engine requests on the engine's own thread (DedicatedThread),
 // GPU requests on the thread pool.
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -55,7 +55,7 @@ public sealed partial class RenderEngine : IDisposable
     private static readonly ResiliencePropertyKey<string> WorkName = new("rtfm.work");
 
     private readonly PlatformModel _platform;
-    private readonly EngineThread _engineThread = new("rtfm-engine");
+    private readonly DedicatedThread _engineThread = new("rtfm-engine");
     private readonly RenderEngineOptions _options;
     private readonly PlatformHealth? _health;
     private readonly ILogger<RenderEngine> _logger;
