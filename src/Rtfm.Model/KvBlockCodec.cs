@@ -3,6 +3,7 @@
 //   | f32 little-endian payload, per layer keys (T, D) then values (T, D) | SHA-256 of all before.
 // Decoding verifies the checksum every time: a corrupt block is never used silently.
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -35,7 +36,8 @@ public static class KvBlockCodec
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(Magic.Length), json.Length);
         json.CopyTo(bytes, Magic.Length + 4);
         int at = Magic.Length + 4 + json.Length;
-        for (int i = 0; i < payload.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(at + i * 4), payload[i]);
+        if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(payload).CopyTo(bytes.AsSpan(at));
+        else for (int i = 0; i < payload.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(at + i * 4), payload[i]);
         SHA256.HashData(bytes.AsSpan(0, bytes.Length - HashBytes), bytes.AsSpan(bytes.Length - HashBytes));
         return bytes;
     }
@@ -62,7 +64,8 @@ public static class KvBlockCodec
         if (payloadBytes != header.PayloadFloats * 4)
             throw new InvalidDataException($"KV block payload is {payloadBytes} bytes, the header ({header.Layers} layers x {header.Tokens} tokens x {header.Width}) needs {header.PayloadFloats * 4}");
         var payload = new float[header.PayloadFloats];
-        for (int i = 0; i < payload.Length; i++) payload[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(at + i * 4)..]);
+        if (BitConverter.IsLittleEndian) bytes.Slice(at, (int)payloadBytes).CopyTo(MemoryMarshal.AsBytes(payload.AsSpan()));
+        else for (int i = 0; i < payload.Length; i++) payload[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(at + i * 4)..]);
         return (header, payload);
     }
 }

@@ -44,6 +44,29 @@ public sealed class WorkerPoolTests
     }
 
     [Fact]
+    public void Back_to_back_loops_of_different_sizes_never_share_an_index()
+    {
+        // More threads than cores, so workers are preempted mid-loop and wake into later loops:
+        // a late worker must not claim an index of a loop it did not start in.
+        using var pool = new CpuWorkerPool(Environment.ProcessorCount + 2);
+        var rng = new Random(5);
+        var works = new CountingWork[8];
+        for (int rep = 0; rep < 20_000; rep++)
+        {
+            int count = rng.Next(2, 48);
+            var work = works[rep % works.Length] = new CountingWork(count);
+            pool.For(count, work);
+            for (int i = 0; i < count; i++)
+                if (work.Hits[i] != 1) Assert.Fail($"loop {rep}: index {i} of {count} ran {work.Hits[i]} times");
+            // Earlier loops' counters are never touched again.
+            var older = works[(rep + 1) % works.Length];
+            if (older is not null)
+                for (int i = 0; i < older.Hits.Length; i++)
+                    if (older.Hits[i] != 1) Assert.Fail($"an index of an earlier loop ran again by loop {rep}");
+        }
+    }
+
+    [Fact]
     public void An_item_exception_is_rethrown_after_the_loop_and_the_pool_stays_usable()
     {
         using var pool = new CpuWorkerPool(2);

@@ -24,7 +24,7 @@ internal static class BenchCommand
         });
         var pThreads = CommonOptions.Threads();
         var pFrames = CommonOptions.PositiveInt("--frames", "steps per session", 48, 10_000);
-        var pRounds = CommonOptions.PositiveInt("--rounds", "alternating rounds per session count (the best is reported)", 3, 20);
+        var pRounds = CommonOptions.PositiveInt("--rounds", "alternating rounds per session count (the best is reported)", 5, 20);
         var pSessions = new Option<string>("--sessions") { Description = "concurrent session counts to measure, comma-separated", DefaultValueFactory = _ => "1,2,4" };
         var pOutput = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
         var platform = new Command("platform", "frames/s for 1, 2 and 4 concurrent sessions through the grains vs the engine alone; writes docs/benchmarks.md") { pThreads, pFrames, pRounds, pSessions, pOutput };

@@ -1,12 +1,15 @@
 // A persistent pool of worker threads for the engine's data-parallel loops. The calling thread
-// takes part; indices are handed out by an atomic counter. A waiting thread (a worker between
-// loops, the caller until the workers finish) spins briefly, then yields its core a few times,
-// then sleeps on a monitor: ~10-20 µs in all on an idle machine, which covers most gaps between
-// the ~450 back-to-back loops of a frame. It never spins long: when another thread preempts one
-// of the pool's (the silo's request handling and storage writes, the JIT, other processes), a
-// spinner burns the core that the preempted thread or the preempting work needs. With 200 µs
-// spins, a loaded 2-core machine spent 3x the CPU per frame (docs/decisions.md). No allocation
-// per call: the work item is a reusable object implementing IParallelWork.
+// takes part; items are claimed one at a time from a single 64-bit word (loop generation, next
+// index), so a thread only ever claims an item of the loop that is running. A loop ends when its
+// items are done, not when every worker has checked in: a worker that another thread has
+// preempted (the silo's request handling, storage writes, the JIT, other processes) holds up a
+// loop only if it had claimed an item, and otherwise joins a later loop whenever it gets its core
+// back. A waiting thread (a worker between loops, the caller until the claimed items finish)
+// spins briefly, then yields its core a few times, then sleeps on a monitor: ~10-20 µs in all on
+// an idle machine, which covers most gaps between the ~450 back-to-back loops of a frame. It never
+// spins long: a spinner burns the core that the preempted thread or the preempting work needs
+// (docs/decisions.md). No allocation per call: the work item is a reusable object implementing
+// IParallelWork.
 using System.Runtime.ExceptionServices;
 
 namespace Rtfm.Compute.Cpu.Threading;
@@ -29,9 +32,10 @@ public sealed class CpuWorkerPool : IDisposable
     private readonly object _doneGate = new();
     private IParallelWork? _work;
     private int _count;
-    private int _next;
-    private int _pending;
-    private long _generation;
+    // High 32 bits: the loop's generation; low 32 bits: the next unclaimed index.
+    private long _state;
+    private int _completed;
+    private int _callerSleeping;
     private int _busy;
     private volatile bool _disposed;
     private ExceptionDispatchInfo? _error;
@@ -73,18 +77,22 @@ public sealed class CpuWorkerPool : IDisposable
                 finally { t_insideLoop = false; }
                 return;
             }
-            _work = work;
+            // Closes the last loop for good before its work and count are replaced: a worker
+            // still in that loop that reads the new work or count cannot then claim an index.
+            uint last = Generation(Volatile.Read(ref _state));
+            Interlocked.Exchange(ref _state, ((long)last << 32) | int.MaxValue);
             _count = count;
             _error = null;
-            Volatile.Write(ref _next, 0);
-            Volatile.Write(ref _pending, _workers.Length);
-            lock (_startGate)
-            {
-                _generation++;
-                Monitor.PulseAll(_startGate);
-            }
-            RunItems();
-            WaitForWorkers();
+            Volatile.Write(ref _completed, 0);
+            Volatile.Write(ref _work, work);
+            uint generation = unchecked(last + 1);
+            // Publishes the work and the count with the new generation (a release write): a
+            // thread that reads this generation reads this loop's work, or a later loop's, which
+            // its claim then fails to match.
+            Volatile.Write(ref _state, (long)generation << 32);
+            lock (_startGate) Monitor.PulseAll(_startGate);
+            RunItems(generation);
+            WaitForCompletion(count);
             _work = null;
             _error?.Throw();
         }
@@ -94,24 +102,39 @@ public sealed class CpuWorkerPool : IDisposable
         }
     }
 
-    private void RunItems()
+    private static uint Generation(long state) => (uint)((ulong)state >> 32);
+
+    /// <summary>Claims and runs items of loop `generation` until none are left or the loop has moved on.</summary>
+    private void RunItems(uint generation)
     {
-        var work = _work!;
-        int count = _count;
+        var work = Volatile.Read(ref _work);
+        int count = Volatile.Read(ref _count);
+        if (work is null) return; // that loop has ended
         t_insideLoop = true;
         try
         {
             while (true)
             {
-                int i = Interlocked.Increment(ref _next) - 1;
-                if (i >= count) break;
-                work.Execute(i);
+                long state = Volatile.Read(ref _state);
+                if (Generation(state) != generation) return;
+                int index = (int)(uint)state;
+                if (index >= count) return;
+                if (Interlocked.CompareExchange(ref _state, state + 1, state) != state) continue;
+                int done = 1;
+                try
+                {
+                    work.Execute(index);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(ex), null);
+                    done += StopHandingOut(generation, count);
+                }
+                if (Interlocked.Add(ref _completed, done) == count && Volatile.Read(ref _callerSleeping) != 0)
+                {
+                    lock (_doneGate) Monitor.PulseAll(_doneGate);
+                }
             }
-        }
-        catch (Exception ex)
-        {
-            Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(ex), null);
-            Volatile.Write(ref _next, count); // stop handing out items
         }
         finally
         {
@@ -119,10 +142,22 @@ public sealed class CpuWorkerPool : IDisposable
         }
     }
 
-    private void WaitForWorkers()
+    /// <summary>Claims every item not yet handed out (so none starts) and returns how many that was.</summary>
+    private int StopHandingOut(uint generation, int count)
+    {
+        while (true)
+        {
+            long state = Volatile.Read(ref _state);
+            int index = (int)(uint)state;
+            if (Generation(state) != generation || index >= count) return 0;
+            if (Interlocked.CompareExchange(ref _state, ((long)generation << 32) | (uint)count, state) == state) return count - index;
+        }
+    }
+
+    private void WaitForCompletion(int count)
     {
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0)
+        while (Volatile.Read(ref _completed) != count)
         {
             if (spin.Count < SpinsBeforeSleep)
             {
@@ -131,18 +166,22 @@ public sealed class CpuWorkerPool : IDisposable
             }
             lock (_doneGate)
             {
-                while (Volatile.Read(ref _pending) != 0) Monitor.Wait(_doneGate);
+                // A full fence between this flag and the read of the count below; the thread
+                // that completes the last item adds to the count, then reads the flag.
+                Interlocked.Exchange(ref _callerSleeping, 1);
+                while (Volatile.Read(ref _completed) != count) Monitor.Wait(_doneGate);
+                Volatile.Write(ref _callerSleeping, 0);
             }
         }
     }
 
     private void WorkerLoop()
     {
-        long seen = 0;
+        uint seen = 0;
         while (true)
         {
             var spin = new SpinWait();
-            while (Volatile.Read(ref _generation) == seen && !_disposed)
+            while (Generation(Volatile.Read(ref _state)) == seen && !_disposed)
             {
                 if (spin.Count < SpinsBeforeSleep)
                 {
@@ -151,16 +190,12 @@ public sealed class CpuWorkerPool : IDisposable
                 }
                 lock (_startGate)
                 {
-                    while (_generation == seen && !_disposed) Monitor.Wait(_startGate);
+                    while (Generation(Volatile.Read(ref _state)) == seen && !_disposed) Monitor.Wait(_startGate);
                 }
             }
             if (_disposed) return;
-            seen = Volatile.Read(ref _generation);
-            RunItems();
-            if (Interlocked.Decrement(ref _pending) == 0)
-            {
-                lock (_doneGate) Monitor.PulseAll(_doneGate);
-            }
+            seen = Generation(Volatile.Read(ref _state));
+            RunItems(seen);
         }
     }
 
