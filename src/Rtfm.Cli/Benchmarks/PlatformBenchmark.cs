@@ -29,7 +29,7 @@ internal static class PlatformBenchmark
 
     private static readonly TimeSpan JitQuiet = TimeSpan.FromMilliseconds(500), JitLimit = TimeSpan.FromSeconds(15);
 
-    public static string Run(int threads, int steps, int rounds, IReadOnlyList<int> sessionCounts, TextWriter stdout)
+    public static string Run(int threads, int frames, int rounds, IReadOnlyList<int> sessionCounts, TextWriter stdout)
     {
         var weights = ModelWeights.RandomInit(ModelConfig.Tiny, 1);
         var scene = SceneGenerator.Generate(SceneSeed);
@@ -43,7 +43,7 @@ internal static class PlatformBenchmark
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, each a {steps}-step random walk in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, random weights: the same work as trained ones), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Before the clock starts, the silo has run a {SiloWarmUpSteps}-step walk of its own and both peers wait until the JIT has compiled nothing for {JitQuiet.TotalSeconds:F1} s: a long-running silo's steady state, not tiered compilation's first seconds. Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, {frames} steps a round in all (1 session: a {frames}-step random walk; n sessions: n walks of {frames} / n steps, so every count is timed over the same work), in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, random weights: the same work as trained ones), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Before the clock starts, the silo has run a {SiloWarmUpSteps}-step walk of its own and both peers wait until the JIT has compiled nothing for {JitQuiet.TotalSeconds:F1} s: a long-running silo's steady state, not tiered compilation's first seconds. Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
         md.AppendLine();
         md.AppendLine("CPU ms/frame is the process's CPU time (all threads) per frame: it counts the platform's extra work even when other load on the machine makes wall-clock rates swing.");
         md.AppendLine();
@@ -53,6 +53,7 @@ internal static class PlatformBenchmark
         var whereCpu = new StringBuilder();
         foreach (int n in sessionCounts)
         {
+            int steps = Math.Max(1, frames / n);
             var paths = Enumerable.Range(0, n).Select(i => Trajectories.RandomWalk(scene, steps, 100 + i)).ToArray();
             EngineRun? bestEngine = null;
             GrainRun? bestGrains = null;

@@ -23,7 +23,7 @@ internal static class BenchCommand
             return 0;
         });
         var pThreads = CommonOptions.Threads();
-        var pFrames = CommonOptions.PositiveInt("--frames", "steps per session", 48, 10_000);
+        var pFrames = CommonOptions.PositiveInt("--frames", "steps per round, shared among the sessions (each of n sessions walks frames / n steps)", 192, 10_000);
         var pRounds = CommonOptions.PositiveInt("--rounds", "alternating rounds per session count (the best is reported)", 5, 20);
         var pSessions = new Option<string>("--sessions") { Description = "concurrent session counts to measure, comma-separated", DefaultValueFactory = _ => "1,2,4" };
         var pOutput = new Option<string>("--write") { Description = "markdown report to write", DefaultValueFactory = _ => Path.Combine("docs", "benchmarks.md") };
