@@ -17,10 +17,9 @@ internal static partial class CpuPriority
         return ToNice(19);
     }
 
-    /// <summary>Sets the calling thread's nice value (Linux; higher is lower priority); returns what it got.</summary>
-    public static string ToNice(int nice)
+    /// <summary>Sets the calling thread's nice value (Linux only; higher is lower priority); returns what it got.</summary>
+    private static string ToNice(int nice)
     {
-        if (!OperatingSystem.IsLinux()) return ToLowest();
         // On Linux setpriority(PRIO_PROCESS, 0) applies to the calling thread only (threads are tasks).
         return SetPriority(0, 0, nice) == 0 ? $"nice {nice}" : "normal (the OS refused a lower priority)";
     }
