@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Rtfm.Grains.Hosting;
 using Rtfm.Silo;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = RtfmHost.CreateBuilder(args);
 var options = builder.Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
 var cluster = builder.Configuration.GetSection("Cluster").Get<RtfmClusterOptions>() ?? new RtfmClusterOptions();
 var problems = options.Problems().Concat(cluster.Problems("Cluster:")).ToList();

@@ -51,27 +51,40 @@ internal static class PlatformBenchmark
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         stdout.WriteLine("sessions  engine fps  grains fps  ratio   engine cpu ms  grains cpu ms");
         var whereCpu = new StringBuilder();
-        foreach (int n in sessionCounts)
+        // Every round's silo gets a fresh data directory, and they are all deleted at the end of
+        // the run, not between rounds: on ext4, files created within a minute of a mass delete pay
+        // for scanning past the deleted inodes (docs/pitfalls.md), a cost of the benchmark's
+        // clean-up that a long-running silo does not have.
+        var dataRoot = Path.Combine(Path.GetTempPath(), $"rtfm-bench-{Environment.ProcessId}");
+        try
         {
-            int steps = Math.Max(1, frames / n);
-            var paths = Enumerable.Range(0, n).Select(i => Trajectories.RandomWalk(scene, steps, 100 + i)).ToArray();
-            EngineRun? bestEngine = null;
-            GrainRun? bestGrains = null;
-            double engineCpu = double.MaxValue, grainCpu = double.MaxValue;
-            for (int r = 0; r < rounds; r++)
+            int round = 0;
+            foreach (int n in sessionCounts)
             {
-                var e = Engine(weights, threads, inputs, inputPoses, k, paths);
-                var g = ThroughGrains(weights, threads, scene, inputs, inputPoses, k, paths);
-                if (bestEngine is null || e.Fps > bestEngine.Fps) bestEngine = e;
-                if (bestGrains is null || g.Fps > bestGrains.Fps) bestGrains = g;
-                engineCpu = Math.Min(engineCpu, e.CpuMs);
-                grainCpu = Math.Min(grainCpu, g.CpuMs);
+                int steps = Math.Max(1, frames / n);
+                var paths = Enumerable.Range(0, n).Select(i => Trajectories.RandomWalk(scene, steps, 100 + i)).ToArray();
+                EngineRun? bestEngine = null;
+                GrainRun? bestGrains = null;
+                double engineCpu = double.MaxValue, grainCpu = double.MaxValue;
+                for (int r = 0; r < rounds; r++)
+                {
+                    var e = Engine(weights, threads, inputs, inputPoses, k, paths);
+                    var g = ThroughGrains(weights, threads, scene, inputs, inputPoses, k, paths, Path.Combine(dataRoot, $"round-{round++}"));
+                    if (bestEngine is null || e.Fps > bestEngine.Fps) bestEngine = e;
+                    if (bestGrains is null || g.Fps > bestGrains.Fps) bestGrains = g;
+                    engineCpu = Math.Min(engineCpu, e.CpuMs);
+                    grainCpu = Math.Min(grainCpu, g.CpuMs);
+                }
+                double engineFps = bestEngine!.Fps, grainFps = bestGrains!.Fps, ratio = grainFps / engineFps;
+                stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {bestGrains.Breakdown}; {bestEngine.Describe()}");
+                stdout.WriteLine($"          grains CPU ms/frame by thread: {bestGrains.Threads}");
+                whereCpu.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {bestEngine.MsPerFrame:F1} ms/frame; rtfm-cpu involuntary switches/frame {bestEngine.Involuntary:F1} | {bestGrains.EngineBusy} | {bestGrains.Threads} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {n * steps} | {engineFps:F1} | {grainFps:F1} | {ratio:P0} | {1 - ratio:P0} | {engineCpu:F1} | {grainCpu:F1} | {grainCpu / engineCpu - 1:P0} |");
             }
-            double engineFps = bestEngine!.Fps, grainFps = bestGrains!.Fps, ratio = grainFps / engineFps;
-            stdout.WriteLine($"{n,8}  {engineFps,10:F1}  {grainFps,10:F1}  {ratio,5:P0}   {engineCpu,13:F1}  {grainCpu,13:F1}   {bestGrains.Breakdown}; {bestEngine.Describe()}");
-            stdout.WriteLine($"          grains CPU ms/frame by thread: {bestGrains.Threads}");
-            whereCpu.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {bestEngine.MsPerFrame:F1} ms/frame; rtfm-cpu involuntary switches/frame {bestEngine.Involuntary:F1} | {bestGrains.EngineBusy} | {bestGrains.Threads} |");
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {n} | {n * steps} | {engineFps:F1} | {grainFps:F1} | {ratio:P0} | {1 - ratio:P0} | {engineCpu:F1} | {grainCpu:F1} | {grainCpu / engineCpu - 1:P0} |");
+        }
+        finally
+        {
+            if (Directory.Exists(dataRoot)) Directory.Delete(dataRoot, recursive: true);
         }
         md.AppendLine();
         md.AppendLine("Where the time went, in the best round of each peer: the engine alone's render + encode ms per frame; the silo's engine thread, its busy share of the clock and its render + encode ms per frame (queueing excluded); the grains process's CPU ms per frame by thread (rtfm-engine and rtfm-cpu-* are the engine, rtfm-background the write-behind at idle priority, .NET TP Worker the grains and messaging) and the engine threads' context switches per frame (involuntary: preempted or yielded to another thread).");
@@ -114,44 +127,36 @@ internal static class PlatformBenchmark
         return new EngineRun(fps, cpuMs, busy / total, involuntary, voluntary, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total);
     }
 
-    private static GrainRun ThroughGrains(ModelWeights weights, int threads, Scene scene, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
+    private static GrainRun ThroughGrains(ModelWeights weights, int threads, Scene scene, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths, string data)
     {
-        string data = Path.Combine(Path.GetTempPath(), $"rtfm-bench-{Environment.ProcessId}-{paths.Length}");
-        try
+        using var silo = new SiloFrameSource(weights, null, data, threads, TextWriter.Null, Trajectories.RandomWalk(scene, SiloWarmUpSteps, 99));
+        silo.Start(inputs, inputPoses, k);
+        var sessions = paths.Select((_, i) => silo.OpenSession($"bench-{i}")).ToArray();
+        JitSettling.Wait(JitQuiet, JitLimit);
+        var cpu = Cpu();
+        long allocated = GC.GetTotalAllocatedBytes();
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+        var usage0 = silo.EngineUsage;
+        var threads0 = ThreadCpu.Snapshot();
+        var clock = Stopwatch.StartNew();
+        var results = new System.Collections.Concurrent.ConcurrentBag<StepResult>();
+        var tasks = paths.Select((path, i) => Task.Run(async () =>
         {
-            using var silo = new SiloFrameSource(weights, null, data, threads, TextWriter.Null, Trajectories.RandomWalk(scene, SiloWarmUpSteps, 99));
-            silo.Start(inputs, inputPoses, k);
-            var sessions = paths.Select((_, i) => silo.OpenSession($"bench-{i}")).ToArray();
-            JitSettling.Wait(JitQuiet, JitLimit);
-            var cpu = Cpu();
-            long allocated = GC.GetTotalAllocatedBytes();
-            int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
-            var usage0 = silo.EngineUsage;
-            var threads0 = ThreadCpu.Snapshot();
-            var clock = Stopwatch.StartNew();
-            var results = new System.Collections.Concurrent.ConcurrentBag<StepResult>();
-            var tasks = paths.Select((path, i) => Task.Run(async () =>
-            {
-                for (int s = 0; s < path.Count; s++) results.Add(await sessions[i].StepAsync(new StepRequest(s, path[s].ToDto())));
-            })).ToArray();
-            Task.WaitAll(tasks);
-            var rendered = results.Where(r => !r.FromMemory).ToArray();
-            string breakdown = rendered.Length == 0 ? "" : $"in the silo per rendered step: {rendered.Average(r => r.TotalMilliseconds):F1} ms of which render {rendered.Average(r => r.RenderMilliseconds):F1} ms; {results.Count(r => r.WrittenBack)} kept, {results.Count(r => r.FromMemory)} from memory; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / results.Count:F1} MiB/step, GCs gen0 {GC.CollectionCount(0) - gen0} gen2 {GC.CollectionCount(2) - gen2}";
-            // What the sessions kept is written behind: the clock runs until it is all stored.
-            Task.WaitAll(sessions.Select(s => s.FlushAsync()).ToArray());
-            int total = paths.Sum(p => p.Count);
-            double fps = total / clock.Elapsed.TotalSeconds, cpuMs = (Cpu() - cpu).TotalMilliseconds / total;
-            var usage1 = silo.EngineUsage;
-            var threads1 = ThreadCpu.Snapshot();
-            var worker = ThreadCpu.Switches(threads0, threads1, "rtfm-cpu", total);
-            var caller = ThreadCpu.Switches(threads0, threads1, "rtfm-engine", total);
-            string threadCpu = $"{ThreadCpu.PerFrame(threads0, threads1, total)}; rtfm-cpu switches/frame involuntary {worker.Involuntary:F1} voluntary {worker.Voluntary:F1}; rtfm-engine inv {caller.Involuntary:F1} vol {caller.Voluntary:F1}";
-            string engineBusy = $"busy {(usage1.Busy - usage0.Busy) / clock.Elapsed:P0}, {(usage1.Busy - usage0.Busy).TotalMilliseconds / total:F1} ms/frame";
-            return new GrainRun(fps, cpuMs, $"{breakdown}; engine {engineBusy} over {usage1.Requests - usage0.Requests} requests", threadCpu, engineBusy);
-        }
-        finally
-        {
-            if (Directory.Exists(data)) Directory.Delete(data, recursive: true);
-        }
+            for (int s = 0; s < path.Count; s++) results.Add(await sessions[i].StepAsync(new StepRequest(s, path[s].ToDto())));
+        })).ToArray();
+        Task.WaitAll(tasks);
+        var rendered = results.Where(r => !r.FromMemory).ToArray();
+        string breakdown = rendered.Length == 0 ? "" : $"in the silo per rendered step: {rendered.Average(r => r.TotalMilliseconds):F1} ms of which render {rendered.Average(r => r.RenderMilliseconds):F1} ms; {results.Count(r => r.WrittenBack)} kept, {results.Count(r => r.FromMemory)} from memory; allocated {(GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / results.Count:F1} MiB/step, GCs gen0 {GC.CollectionCount(0) - gen0} gen2 {GC.CollectionCount(2) - gen2}";
+        // What the sessions kept is written behind: the clock runs until it is all stored.
+        Task.WaitAll(sessions.Select(s => s.FlushAsync()).ToArray());
+        int total = paths.Sum(p => p.Count);
+        double fps = total / clock.Elapsed.TotalSeconds, cpuMs = (Cpu() - cpu).TotalMilliseconds / total;
+        var usage1 = silo.EngineUsage;
+        var threads1 = ThreadCpu.Snapshot();
+        var worker = ThreadCpu.Switches(threads0, threads1, "rtfm-cpu", total);
+        var caller = ThreadCpu.Switches(threads0, threads1, "rtfm-engine", total);
+        string threadCpu = $"{ThreadCpu.PerFrame(threads0, threads1, total)}; rtfm-cpu switches/frame involuntary {worker.Involuntary:F1} voluntary {worker.Voluntary:F1}; rtfm-engine inv {caller.Involuntary:F1} vol {caller.Voluntary:F1}";
+        string engineBusy = $"busy {(usage1.Busy - usage0.Busy) / clock.Elapsed:P0}, {(usage1.Busy - usage0.Busy).TotalMilliseconds / total:F1} ms/frame";
+        return new GrainRun(fps, cpuMs, $"{breakdown}; engine {engineBusy} over {usage1.Requests - usage0.Requests} requests", threadCpu, engineBusy);
     }
 }

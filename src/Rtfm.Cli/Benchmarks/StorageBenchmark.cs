@@ -175,7 +175,7 @@ internal static class StorageBenchmark
 
     private static async Task<IHost> StartSiloAsync(string blobConnection, string stateContainer, string contentContainer)
     {
-        var builder = Host.CreateApplicationBuilder();
+        var builder = RtfmHost.CreateBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         int siloPort = Rendering.SiloFrameSource.FreePort(), gatewayPort = Rendering.SiloFrameSource.FreePort();

@@ -60,7 +60,7 @@ internal static class ClusterCommands
     private static int WithClient((int Gateway, RtfmClusterOptions Cluster) connection, Func<IClusterClient, Task<int>> work)
     {
         var (gateway, cluster) = connection;
-        var builder = Host.CreateApplicationBuilder();
+        var builder = RtfmHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(c => c.UseRtfmClustering(cluster, gateway));
         using var host = builder.Build();

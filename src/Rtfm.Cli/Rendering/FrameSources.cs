@@ -85,7 +85,7 @@ internal sealed class SiloFrameSource : IFrameSource
         _warmUpPath = warmUpPath;
         // A fresh store each run: the demo is reproducible, and old demo worlds are not kept.
         if (Directory.Exists(dataDirectory)) Directory.Delete(dataDirectory, recursive: true);
-        var builder = Host.CreateApplicationBuilder();
+        var builder = RtfmHost.CreateBuilder();
         // The demo's console is for the figures: Orleans' start-up notes (GC mode, watchdog) are
         // not the user's problem here; errors still show.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
