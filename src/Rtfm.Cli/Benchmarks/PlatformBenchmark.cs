@@ -43,7 +43,7 @@ internal static class PlatformBenchmark
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, {frames} steps a round in all (1 session: a {frames}-step random walk; n sessions: n walks of {frames} / n steps, so every count is timed over the same work), in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, random weights: the same work as trained ones), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Before the clock starts, the silo has run a {SiloWarmUpSteps}-step walk of its own and both peers wait until the JIT has compiled nothing for {JitQuiet.TotalSeconds:F1} s: a long-running silo's steady state, not tiered compilation's first seconds. Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Concurrent sessions, {frames} steps a round in all (1 session: a {frames}-step random walk; n sessions: n walks of {frames} / n steps, so every count is timed over the same work), in scene {SceneSeed} (world from {InputFrames} posed frames, tiny config, random weights: the same work as trained ones), through world + session grains on an in-process silo vs the engine alone running the same steps in one loop. The silo renders one frame at a time, so equal throughput is the ideal. The grains' clock runs until every session has flushed what it kept (write-behind included). Each session count has one silo, started once and warmed by a {SiloWarmUpSteps}-step walk of its own, and one engine-alone model; every round starts from a fresh world made of the same posed frames, once the previous round's tiles have written their cached views and the JIT has compiled nothing for {JitQuiet.TotalSeconds:F1} s: a long-running silo's steady state, not its start-up. Best of {rounds} alternating rounds each (this VM's speed swings between identical runs).");
         md.AppendLine();
         md.AppendLine("CPU ms/frame is the process's CPU time (all threads) per frame: it counts the platform's extra work even when other load on the machine makes wall-clock rates swing.");
         md.AppendLine();
@@ -51,14 +51,15 @@ internal static class PlatformBenchmark
         md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         stdout.WriteLine("sessions  engine fps  grains fps  ratio   engine cpu ms  grains cpu ms");
         var whereCpu = new StringBuilder();
-        // Every round's silo gets a fresh data directory, and they are all deleted at the end of
-        // the run, not between rounds: on ext4, files created within a minute of a mass delete pay
-        // for scanning past the deleted inodes (docs/pitfalls.md), a cost of the benchmark's
-        // clean-up that a long-running silo does not have.
+        // One silo and one engine-alone model per session count, each round on a fresh world: the
+        // steady state of a long-running silo. A new silo per round measured its start-up too (its
+        // DI and serialiser code compiled in the round: up to 2.6 ms of JIT a frame). The silos' data
+        // directories are deleted at the end of the run, not between rounds: on ext4, files created
+        // within a minute of a mass delete pay for scanning past the deleted inodes (docs/pitfalls.md),
+        // a cost of the benchmark's clean-up that a long-running silo does not have.
         var dataRoot = Path.Combine(Path.GetTempPath(), $"rtfm-bench-{Environment.ProcessId}");
         try
         {
-            int round = 0;
             foreach (int n in sessionCounts)
             {
                 int steps = Math.Max(1, frames / n);
@@ -66,10 +67,15 @@ internal static class PlatformBenchmark
                 EngineRun? bestEngine = null;
                 GrainRun? bestGrains = null;
                 double engineCpu = double.MaxValue, grainCpu = double.MaxValue;
+                using var model = ModelLoading.Create(weights, threads, CpuIsa.Auto);
+                using var silo = new SiloFrameSource(weights, null, Path.Combine(dataRoot, $"sessions-{n}"), threads, TextWriter.Null, Trajectories.RandomWalk(scene, SiloWarmUpSteps, 99));
+                silo.Start(inputs, inputPoses, k);
+                SettleTiles();
                 for (int r = 0; r < rounds; r++)
                 {
-                    var e = Engine(weights, threads, inputs, inputPoses, k, paths);
-                    var g = ThroughGrains(weights, threads, scene, inputs, inputPoses, k, paths, Path.Combine(dataRoot, $"round-{round++}"));
+                    var e = Engine(model, inputs, inputPoses, k, paths);
+                    var g = ThroughGrains(silo, $"bench-{r}", inputs, inputPoses, k, paths);
+                    SettleTiles();
                     if (bestEngine is null || e.Fps > bestEngine.Fps) bestEngine = e;
                     if (bestGrains is null || g.Fps > bestGrains.Fps) bestGrains = g;
                     engineCpu = Math.Min(engineCpu, e.CpuMs);
@@ -95,6 +101,10 @@ internal static class PlatformBenchmark
         return md.ToString();
     }
 
+    /// <summary>Tiles write their cached views within ViewWriteDelay of a session's last step: that work
+    /// belongs to the round that made it, so neither peer's next round starts before it is done.</summary>
+    private static void SettleTiles() => Thread.Sleep(SpatialTileGrain.ViewWriteDelay + TimeSpan.FromMilliseconds(500));
+
     private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
 
     /// <summary>One round of the engine alone: rates, its render + encode time and its worker threads' context switches per frame.</summary>
@@ -107,9 +117,8 @@ internal static class PlatformBenchmark
     /// <summary>One round through the grains: rates, where a step's time went, CPU by thread, and the silo's engine thread.</summary>
     private sealed record GrainRun(double Fps, double CpuMs, string Breakdown, string Threads, string EngineBusy);
 
-    private static EngineRun Engine(ModelWeights weights, int threads, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
+    private static EngineRun Engine(RtfmModel model, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
     {
-        using var model = ModelLoading.Create(weights, threads, CpuIsa.Auto);
         var session = new LocalWorldSession(model, new SpatialMemory(), k, 1);
         for (int i = 0; i < inputs.Length; i++) session.AddInputFrame(inputs[i], inputPoses[i]);
         for (int i = 0; i < 3; i++) model.Render(inputPoses[0], k, [], (ulong)i); // warm-up
@@ -127,11 +136,10 @@ internal static class PlatformBenchmark
         return new EngineRun(fps, cpuMs, busy / total, involuntary, voluntary, (GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / total);
     }
 
-    private static GrainRun ThroughGrains(ModelWeights weights, int threads, Scene scene, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths, string data)
+    private static GrainRun ThroughGrains(SiloFrameSource silo, string worldId, RgbImage[] inputs, IReadOnlyList<Pose> inputPoses, Intrinsics k, IReadOnlyList<Pose>[] paths)
     {
-        using var silo = new SiloFrameSource(weights, null, data, threads, TextWriter.Null, Trajectories.RandomWalk(scene, SiloWarmUpSteps, 99));
-        silo.Start(inputs, inputPoses, k);
-        var sessions = paths.Select((_, i) => silo.OpenSession($"bench-{i}")).ToArray();
+        silo.CreateWorld(worldId, inputs, inputPoses, k);
+        var sessions = paths.Select((_, i) => silo.OpenSession($"{worldId}-session-{i}", worldId)).ToArray();
         JitSettling.Wait(JitQuiet, JitLimit);
         var cpu = Cpu();
         long allocated = GC.GetTotalAllocatedBytes();

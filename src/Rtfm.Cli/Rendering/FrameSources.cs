@@ -127,7 +127,7 @@ internal sealed class SiloFrameSource : IFrameSource
 
     public long KvBytes => FramesInMemory * _blockBytes;
 
-    public void Start(IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics)
+    private static List<PosedImage> Posed(IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses)
     {
         var images = new List<PosedImage>();
         for (int i = 0; i < frames.Count; i++)
@@ -136,6 +136,16 @@ internal sealed class SiloFrameSource : IFrameSource
             PngCodec.Write(frames[i], ms);
             images.Add(new PosedImage(ms.ToArray(), poses[i].ToDto()));
         }
+        return images;
+    }
+
+    /// <summary>Creates another world from posed frames on this silo (a benchmark's fresh world per round).</summary>
+    public void CreateWorld(string worldId, IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics) =>
+        _grains.GetGrain<IWorldGrain>(worldId).CreateAsync(new WorldCreateRequest("demo", Posed(frames, poses), intrinsics.ToDto())).GetAwaiter().GetResult();
+
+    public void Start(IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics)
+    {
+        var images = Posed(frames, poses);
         var world = _grains.GetGrain<IWorldGrain>(WorldId);
         var info = world.CreateAsync(new WorldCreateRequest("demo", images, intrinsics.ToDto())).GetAwaiter().GetResult();
         FramesInMemory = info.FrameCount;
@@ -153,11 +163,11 @@ internal sealed class SiloFrameSource : IFrameSource
         warm.DeleteAsync().GetAwaiter().GetResult();
     }
 
-    /// <summary>Another session on the same world (for concurrent-session benchmarks).</summary>
-    public ISessionGrain OpenSession(string sessionId)
+    /// <summary>Another session, on the demo world or on <paramref name="worldId"/> (for concurrent-session benchmarks).</summary>
+    public ISessionGrain OpenSession(string sessionId, string worldId = WorldId)
     {
         var session = _grains.GetGrain<ISessionGrain>(sessionId);
-        session.OpenAsync(WorldId).GetAwaiter().GetResult();
+        session.OpenAsync(worldId).GetAwaiter().GetResult();
         return session;
     }
 
