@@ -51,7 +51,7 @@ public sealed class RenderBusyException(string message) : InvalidOperationExcept
 
 public sealed partial class RenderEngine : IDisposable
 {
-    private static readonly ResiliencePropertyKey<Func<object>> CpuWork = new("rtfm.cpu-work");
+    private static readonly ResiliencePropertyKey<Func<Task<object>>> CpuWork = new("rtfm.cpu-work");
     private static readonly ResiliencePropertyKey<string> WorkName = new("rtfm.work");
 
     private readonly PlatformModel _platform;
@@ -113,7 +113,7 @@ public sealed partial class RenderEngine : IDisposable
                     OnCudaError((CudaException)args.Outcome.Exception!, args.Context.Properties.GetValue(WorkName, "work"));
                     return default;
                 },
-                FallbackAction = args => Outcome.FromResultAsValueTask(args.Context.Properties.GetValue(CpuWork, null!)()),
+                FallbackAction = async args => Outcome.FromResult(await args.Context.Properties.GetValue(CpuWork, null!)().ConfigureAwait(false)),
             })
             .Build();
     }
@@ -153,14 +153,16 @@ public sealed partial class RenderEngine : IDisposable
         {
             if (gpu is not null && _pool is { } pool && Volatile.Read(ref _gpuFault) is null)
             {
-                return await Task.Run(() =>
+                return await Task.Run(async () =>
                 {
                     var context = ResilienceContextPool.Shared.Get();
                     try
                     {
-                        context.Properties.Set(CpuWork, () => OnCpu(cpu)!);
+                        context.Properties.Set(CpuWork, () => OnCpuAsync(cpu));
                         context.Properties.Set(WorkName, what);
-                        return (T)_failover.Execute(static (_, state) => (object)state.gpu(state.pool)!, context, (gpu, pool));
+                        // The GPU work is synchronous (a lane's stream), on this pool thread; a failed-over
+                        // request awaits the CPU engine's thread instead of blocking a pool thread on it.
+                        return (T)await _failover.ExecuteAsync(static (_, state) => ValueTask.FromResult((object)state.gpu(state.pool)!), context, (gpu, pool)).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -178,10 +180,10 @@ public sealed partial class RenderEngine : IDisposable
     }
 
     // A GPU request failing over: it runs on the CPU engine's thread, in turn with the others.
-    private T OnCpu<T>(Func<RtfmModel, T> work)
+    private async Task<object> OnCpuAsync<T>(Func<RtfmModel, T> work)
     {
         var model = _cpu.Value;
-        return _engineThread.Run(() => work(model)).GetAwaiter().GetResult();
+        return (await _engineThread.Run(() => work(model)).ConfigureAwait(false))!;
     }
 
     private void OnCudaError(CudaException error, string what)
@@ -211,14 +213,21 @@ public sealed partial class RenderEngine : IDisposable
     public Task<KvBlock> EncodeAsync(RgbImage frame, Pose pose, Intrinsics intrinsics, string? key = null) =>
         QueueAsync(p => p.Encode(frame, pose, intrinsics, key), m => m.Encode(frame, pose, intrinsics), "encode");
 
-    /// <summary>The stored form of a block. A host block needs nothing of the engine: it is serialised on the
-    /// thread pool, or with <paramref name="inline"/> on the calling thread (the silo's background thread).</summary>
-    public Task<byte[]> SerializeAsync(KvBlock block, bool inline = false)
+    /// <summary>The stored form of a block: a device block is read back by the engine, a host block is
+    /// serialised on the thread pool.</summary>
+    public Task<byte[]> SerializeAsync(KvBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
-        var model = _pool?.Model ?? _cpu.Value;
-        if (!block.IsOnHost) return RunAsync(m => m.SerializeBlock(block));
-        return inline ? Task.FromResult(model.SerializeBlock(block)) : Task.Run(() => model.SerializeBlock(block));
+        return block.IsOnHost ? Task.Run(() => Serialize(block)) : RunAsync(m => m.SerializeBlock(block));
+    }
+
+    /// <summary>The stored form of a host block, on the calling thread (the write-behind's background thread):
+    /// it needs nothing of the engine.</summary>
+    public byte[] Serialize(KvBlock block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        if (!block.IsOnHost) throw new ArgumentException("the block is on the device: SerializeAsync reads it back through the engine", nameof(block));
+        return (_pool?.Model ?? _cpu.Value).SerializeBlock(block);
     }
 
     /// <summary>Loads a stored block into host memory; null when it is corrupt or from another model (the caller re-encodes).</summary>

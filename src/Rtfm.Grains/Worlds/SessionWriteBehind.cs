@@ -178,7 +178,7 @@ internal sealed partial class SessionWriteBehind(
         // object (harmless, deduplicated on the next write), never a reference to nothing.
         await background.Run(() => content.PutAsync(f.Png));
         var block = await f.Block;
-        var kvName = await background.Run(async () => await content.PutAsync(await engine.SerializeAsync(block, inline: true)));
+        var kvName = await background.Run(() => content.PutAsync(engine.Serialize(block)));
         var record = f.Record with { KvName = kvName.Value, KvModelVersion = engine.ModelId };
         f.TileAdded ??= await grains.GetGrain<ISpatialTileGrain>(f.Cell.Key(worldId)).AddFramesAsync([record]);
         if (f.TileAdded > 0) await grains.GetGrain<IWorldGrain>(worldId).FramesAddedAsync(f.Cell, f.TileAdded.Value);
