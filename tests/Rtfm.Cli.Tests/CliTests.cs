@@ -86,6 +86,26 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Bench_platform_times_both_peers_writes_its_section_and_leaves_no_data_behind()
+    {
+        string report = Path.Combine(_dir, "bench.md");
+        var (code, output, err) = Run("bench", "platform", "--sessions", "1,2", "--frames", "4", "--rounds", "2", "--write", report);
+        Assert.True(code == 0, $"exit {code}: {err}");
+        string md = File.ReadAllText(report);
+        Assert.Contains("<!-- platform:start -->", md);
+        foreach (var row in new[] { "| 1 | 4 |", "| 2 | 4 |" })
+        {
+            // sessions | steps | engine fps | grains fps | ratio ...: both peers measured a positive rate.
+            var cells = md.Split('\n').Single(l => l.StartsWith(row, StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
+            Assert.True(double.Parse(cells[3], System.Globalization.CultureInfo.InvariantCulture) > 0, md);
+            Assert.True(double.Parse(cells[4], System.Globalization.CultureInfo.InvariantCulture) > 0, md);
+        }
+        Assert.Contains("grains CPU ms/frame by thread: rtfm-engine", output);
+        // Every round's silo data goes when the run ends.
+        Assert.False(Directory.Exists(Path.Combine(Path.GetTempPath(), $"rtfm-bench-{Environment.ProcessId}")), "the bench left its data directories behind");
+    }
+
+    [Fact]
     public void Render_writes_frames_contact_sheet_and_summary()
     {
         string outDir = Path.Combine(_dir, "loop");
