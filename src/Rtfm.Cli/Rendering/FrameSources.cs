@@ -139,28 +139,26 @@ internal sealed class SiloFrameSource : IFrameSource
         return images;
     }
 
+    private WorldInfo Create(string worldId, IReadOnlyList<PosedImage> images, Intrinsics intrinsics) =>
+        _grains.GetGrain<IWorldGrain>(worldId).CreateAsync(new WorldCreateRequest("demo", images, intrinsics.ToDto())).GetAwaiter().GetResult();
+
     /// <summary>Creates another world from posed frames on this silo (a benchmark's fresh world per round).</summary>
     public void CreateWorld(string worldId, IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics) =>
-        _grains.GetGrain<IWorldGrain>(worldId).CreateAsync(new WorldCreateRequest("demo", Posed(frames, poses), intrinsics.ToDto())).GetAwaiter().GetResult();
+        Create(worldId, Posed(frames, poses), intrinsics);
 
     public void Start(IReadOnlyList<RgbImage> frames, IReadOnlyList<Pose> poses, Intrinsics intrinsics)
     {
         var images = Posed(frames, poses);
-        var world = _grains.GetGrain<IWorldGrain>(WorldId);
-        var info = world.CreateAsync(new WorldCreateRequest("demo", images, intrinsics.ToDto())).GetAwaiter().GetResult();
-        FramesInMemory = info.FrameCount;
-        _session = _grains.GetGrain<ISessionGrain>("demo-session");
-        _session.OpenAsync(WorldId).GetAwaiter().GetResult();
+        FramesInMemory = Create(WorldId, images, intrinsics).FrameCount;
+        _session = OpenSession("demo-session");
         // Warm-up on a throwaway world, so per-frame times measure the platform rather than JIT
         // compilation, and the demo world stays exactly as created.
-        var warm = _grains.GetGrain<IWorldGrain>("demo-warmup");
-        warm.CreateAsync(new WorldCreateRequest("demo", images, intrinsics.ToDto())).GetAwaiter().GetResult();
-        var warmSession = _grains.GetGrain<ISessionGrain>("demo-warmup-session");
-        warmSession.OpenAsync("demo-warmup").GetAwaiter().GetResult();
+        Create("demo-warmup", images, intrinsics);
+        var warmSession = OpenSession("demo-warmup-session", "demo-warmup");
         var path = _warmUpPath ?? Enumerable.Range(0, 8).Select(i => poses[0] with { Position = poses[0].Position + new System.Numerics.Vector3(0.3f * (i + 1), 0, 0) }).ToArray();
         for (int i = 0; i < path.Count; i++) warmSession.StepAsync(new StepRequest(i, path[i].ToDto())).GetAwaiter().GetResult();
         warmSession.FlushAsync().GetAwaiter().GetResult(); // its kept frames land before the world goes
-        warm.DeleteAsync().GetAwaiter().GetResult();
+        _grains.GetGrain<IWorldGrain>("demo-warmup").DeleteAsync().GetAwaiter().GetResult();
     }
 
     /// <summary>Another session, on the demo world or on <paramref name="worldId"/> (for concurrent-session benchmarks).</summary>
